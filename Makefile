@@ -1,0 +1,56 @@
+# socialpulse — every command a user needs; `make` alone prints this help.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+# uv: on PATH, or installed into the user's Python by `make bootstrap`
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+VENV := .venv
+BIN := $(VENV)/bin
+export SOCIALPULSE_HOME ?= $(CURDIR)/data
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := false
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
+export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED := False
+
+DAYS ?= 90
+
+.PHONY: help bootstrap install manifest demo test test-fast lint summary sandbox clean
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+bootstrap: ## Install uv if missing (pip), then the locked environment in .venv
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(UV) sync --frozen
+
+install: bootstrap ## Alias of bootstrap
+
+$(BIN)/socialpulse: pyproject.toml uv.lock
+	@$(MAKE) --no-print-directory bootstrap
+	@touch $@
+
+manifest: $(BIN)/socialpulse ## dbt parse: the manifest Cosmos renders the build DAG from
+	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
+
+demo: $(BIN)/socialpulse ## Sandbox -> Airflow DAGs -> dbt -> audit -> publish, then a summary (DAYS=90)
+	$(BIN)/socialpulse demo --days $(DAYS)
+
+summary: $(BIN)/socialpulse ## Print what the serving warehouse holds
+	$(BIN)/socialpulse summary
+
+sandbox: $(BIN)/socialpulse ## Run the platform simulator in the foreground on :8765
+	$(BIN)/socialpulse sandbox serve --port 8765
+
+test: $(BIN)/socialpulse manifest ## Run every test (unit, dbt, GX, Airflow, end to end)
+	$(BIN)/pytest
+
+test-fast: $(BIN)/socialpulse ## Tests without the integration ones
+	$(BIN)/pytest -m "not integration"
+
+lint: $(BIN)/socialpulse ## ruff
+	$(BIN)/ruff check .
+
+clean: ## Remove runtime data (data/) and generated dbt artifacts
+	rm -rf data dbt_project/target dbt_project/logs

@@ -1,0 +1,122 @@
+"""
+### socialpulse — build: load → dbt → audit → publish
+
+Scheduled on the landing Assets of every platform (it also runs by hand, or under
+`airflow dags test` for a given date). Write-audit-publish:
+
+1. **load** — landing Parquet → DuckDB `raw` in the build database
+   (`$SOCIALPULSE_HOME/build.duckdb`), idempotent per (platform, entity, ds, account).
+2. **dbt** — the dbt project (staging → intermediate → marts, with tests, unit tests
+   and contracts) through Cosmos, rendered from `dbt_project/target/manifest.json`,
+   in WATCHER mode: one `dbt build` process, one watcher task per model.
+3. **audit** — Great Expectations suites (expectations/) on the raw partitions just
+   loaded and on the marts rows they feed. A failure stops here, naming suite,
+   expectation, partition and offending values; nothing is published.
+4. **publish** — the marts are copied to a new serving database that atomically
+   replaces `$SOCIALPULSE_HOME/warehouse.duckdb` (what BI and analysts open read-only),
+   plus Parquet exports in `$SOCIALPULSE_HOME/exports/`.
+
+Every task that opens the build database runs in the pool `socialpulse_duckdb_writer`
+(one slot): DuckDB allows a single writer.
+"""
+
+from __future__ import annotations
+
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+from airflow.sdk import DAG, task
+
+from socialpulse.assets import SERVING_WAREHOUSE, landing_asset
+from socialpulse.config import load_accounts
+from socialpulse.dag_defaults import DEFAULT_ARGS, DUCKDB_WRITER_POOL, START_DATE
+from socialpulse.operators import GreatExpectationsAuditOperator
+from socialpulse.settings import get_settings
+
+SETTINGS = get_settings()
+PLATFORMS = sorted(load_accounts(SETTINGS.config_file).platforms)
+DBT_DIR = SETTINGS.dbt_project_dir
+
+schedule = None
+for _platform in PLATFORMS:
+    schedule = landing_asset(_platform) if schedule is None else schedule | landing_asset(_platform)
+
+with DAG(
+    dag_id="socialpulse_build",
+    description="load -> dbt -> Great Expectations audit -> atomic publish of the serving warehouse",
+    doc_md=__doc__,
+    schedule=schedule,
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["socialpulse", "build", "dbt", "audit"],
+) as dag:
+
+    @task(pool=DUCKDB_WRITER_POOL)
+    def load() -> dict:
+        from socialpulse.load import load_landing
+
+        report = load_landing(SETTINGS.build_db, SETTINGS.landing_dir)
+        print(report.summary())
+        return report.as_dict()
+
+    dbt = DbtTaskGroup(
+        group_id="dbt",
+        project_config=ProjectConfig(
+            dbt_project_path=DBT_DIR,
+            manifest_path=DBT_DIR / "target" / "manifest.json",
+            env_vars=SETTINGS.dbt_env(),
+        ),
+        profile_config=ProfileConfig(
+            profile_name="socialpulse",
+            target_name="build",
+            profiles_yml_filepath=DBT_DIR / "profiles.yml",
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.WATCHER,
+            invocation_mode=InvocationMode.DBT_RUNNER,
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.AFTER_EACH,
+        ),
+        operator_args={"install_deps": False},
+        default_args={**DEFAULT_ARGS, "retries": 0},
+    )
+    # Only the producer runs dbt (and writes DuckDB); watcher sensors merely read XCom,
+    # so they must not hold the single writer slot the producer waits for.
+    for _t in dbt.children.values():
+        if _t.task_id.endswith("dbt_producer_watcher"):
+            _t.pool = DUCKDB_WRITER_POOL
+
+    @task
+    def plan_audit(loaded: dict) -> list[dict]:
+        from socialpulse.audit_plan import plan_targets
+
+        return plan_targets(loaded)
+
+    loaded = load()
+    targets = plan_audit(loaded)
+    audit = GreatExpectationsAuditOperator(
+        task_id="audit",
+        db_path=str(SETTINGS.build_db),
+        context_root=str(SETTINGS.expectations_dir),
+        targets=targets,
+        pool=DUCKDB_WRITER_POOL,
+    )
+
+    @task(pool=DUCKDB_WRITER_POOL, outlets=[SERVING_WAREHOUSE])
+    def publish(loaded: dict, run_id=None) -> dict:
+        from datetime import date
+
+        from socialpulse.publish import publish as publish_warehouse
+
+        ds = date.fromisoformat(loaded["max_ds"]) if loaded.get("max_ds") else None
+        report = publish_warehouse(SETTINGS.build_db, SETTINGS.serving_db, ds=ds, run_id=run_id,
+                                   exports_dir=SETTINGS.exports_dir)
+        print(report.summary())
+        print(f"serving database: {SETTINGS.serving_db} (open it read-only)")
+        return {"serving_db": str(SETTINGS.serving_db), "tables": report.tables}
+
+    loaded >> dbt >> targets
+    audit >> publish(loaded)

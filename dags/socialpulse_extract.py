@@ -1,0 +1,85 @@
+"""
+### socialpulse — extract (one DAG per platform)
+
+Generated from `config/accounts.yml`: one DAG `socialpulse_extract_<platform>` per
+configured platform, one mapped `extract` task per account.
+
+Each task calls the platform's API (the sandbox by default, the real API once
+`SOCIALPULSE_<PLATFORM>_BASE_URL` and a token are set) for the run's day plus a
+lookback window (default 3 days, because metrics keep settling), and writes immutable
+Parquet files to `landing/platform=…/entity=…/ds=…/account=….parquet`. Extract tasks
+never touch DuckDB, so they run in parallel. When every account has landed, the
+`landed` task updates the Asset `landing_<platform>`, which schedules
+`socialpulse_build`.
+
+Parameters: `days` — how many days to (re)read ending at the run's date; 0 means
+the platform's lookback. Use `{"days": 90}` for an initial load (Meta serves at most
+90 days per request and two years in all).
+
+Tokens come from the Airflow Connection `socialpulse_<platform>_<account key>`
+(password field) or from the environment; they are never logged nor landed. An
+expired or revoked token fails the task at once, without retries.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import DAG, Param, task
+
+from socialpulse.assets import landing_asset
+from socialpulse.config import load_accounts
+from socialpulse.dag_defaults import DEFAULT_ARGS, START_DATE
+from socialpulse.settings import get_settings
+
+CONFIG = load_accounts(get_settings().config_file)
+
+
+def make_extract_dag(platform: str) -> DAG:
+    accounts = [a.as_dict() for a in CONFIG.for_platform(platform)]
+    with DAG(
+        dag_id=f"socialpulse_extract_{platform}",
+        description=f"{platform}: API -> landing Parquet, one mapped task per account",
+        doc_md=__doc__,
+        schedule="@daily",
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["socialpulse", "extract", platform],
+        params={"days": Param(0, type="integer", minimum=0, maximum=730,
+                              description="days to read ending at the run date; 0 = lookback")},
+    ) as dag:
+
+        @task(max_active_tis_per_dag=4)
+        def extract(account: dict, ds=None, run_id=None, params=None) -> dict:
+            from datetime import date
+
+            from airflow.sdk.exceptions import AirflowFailException
+
+            from socialpulse.connectors.http import AuthError
+            from socialpulse.credentials import MissingSecret
+            from socialpulse.extract import extract_account
+
+            cfg = load_accounts(get_settings().config_file)
+            try:
+                result = extract_account(
+                    get_settings(), cfg, cfg.account(account["key"]), date.fromisoformat(ds),
+                    days=int(params.get("days") or 0) or None, run_id=run_id,
+                )
+            except (AuthError, MissingSecret) as exc:  # retrying cannot fix a token
+                raise AirflowFailException(str(exc)) from exc
+            return result.as_dict()
+
+        @task(outlets=[landing_asset(platform)])
+        def landed(results: list[dict]) -> dict:
+            rows: dict[str, int] = {}
+            for r in results:
+                for entity, n in r["rows"].items():
+                    rows[entity] = rows.get(entity, 0) + n
+            return {"platform": platform, "accounts": len(results), "rows": rows}
+
+        landed(extract.expand(account=accounts))
+    return dag
+
+
+for _platform in sorted(CONFIG.platforms):
+    globals()[f"socialpulse_extract_{_platform}"] = make_extract_dag(_platform)

@@ -1,0 +1,25 @@
+"""The environment an embedded Airflow needs: `make demo`, the tests and `make airflow-*`.
+
+Airflow's home (metadata SQLite, logs) lives under $SOCIALPULSE_HOME/airflow, its DAGs
+and plugins are this repository's, and every telemetry switch is off.
+"""
+
+from __future__ import annotations
+
+from socialpulse.settings import NO_TELEMETRY, REPO_ROOT, Settings
+
+
+def airflow_env(settings: Settings) -> dict[str, str]:
+    home = settings.home / "airflow"
+    return {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "SOCIALPULSE_HOME": str(settings.home),
+        **NO_TELEMETRY,
+    }

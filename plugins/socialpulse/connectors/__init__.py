@@ -1,0 +1,1 @@
+"""Platform connectors: one module per platform, all on the shared HTTP client."""

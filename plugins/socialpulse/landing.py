@@ -1,0 +1,139 @@
+"""The landing zone: immutable Parquet files, one per (platform, entity, ds, account).
+
+    landing/platform=<p>/entity=<e>/ds=<YYYY-MM-DD>/account=<key>.parquet
+
+Extract tasks run in parallel and never touch DuckDB; each writes its own files.
+A file is written under a temporary name in the same folder, flushed, then renamed
+over the final name: readers see the old file or the new one, never half of one, and
+a rerun of the same (ds, account) replaces its own file instead of adding a second.
+An account with nothing to report still gets a file with zero rows, so that "no
+posts that day" is told apart from "extraction missing".
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from socialpulse.landing_schemas import schema_for
+
+_PATH_RE = re.compile(
+    r"platform=(?P<platform>[a-z0-9_]+)/entity=(?P<entity>[a-z0-9_]+)/"
+    r"ds=(?P<ds>\d{4}-\d{2}-\d{2})/account=(?P<account>[a-z0-9_]+)\.parquet$"
+)
+
+
+class LandingError(ValueError):
+    """Rows that do not fit the landing contract; names the entity, row and field."""
+
+
+@dataclass(frozen=True)
+class Partition:
+    platform: str
+    entity: str
+    ds: date
+    account_key: str
+
+    def relpath(self) -> str:
+        return (
+            f"platform={self.platform}/entity={self.entity}/ds={self.ds.isoformat()}/"
+            f"account={self.account_key}.parquet"
+        )
+
+    @classmethod
+    def from_path(cls, path: Path | str) -> Partition:
+        m = _PATH_RE.search(Path(path).as_posix())
+        if not m:
+            raise LandingError(f"{path}: not a landing partition path")
+        return cls(m["platform"], m["entity"], date.fromisoformat(m["ds"]), m["account"])
+
+
+def to_table(platform: str, entity: str, rows: Iterable[dict], lineage: dict) -> pa.Table:
+    """Rows plus lineage as an Arrow table of exactly the entity's schema."""
+    schema = schema_for(platform, entity)
+    records = [{**row, **lineage} for row in rows]
+    for i, rec in enumerate(records):
+        extra = set(rec) - set(schema.names)
+        if extra:
+            raise LandingError(f"{platform}/{entity} row {i}: fields not in the landing schema: {sorted(extra)}")
+        for f in schema:
+            if not f.nullable and rec.get(f.name) is None:
+                raise LandingError(f"{platform}/{entity} row {i}: field {f.name!r} is required but missing")
+    try:
+        return pa.Table.from_pylist(records, schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise LandingError(f"{platform}/{entity}: rows do not fit the landing schema: {exc}") from exc
+
+
+def _lineage(partition: Partition, run_id: str, extracted_at: datetime, source: str) -> dict:
+    return {
+        "_account_key": partition.account_key,
+        "_ds": partition.ds,
+        "_run_id": run_id,
+        "_extracted_at": extracted_at,
+        "_source": source,
+    }
+
+
+def _write_atomically(path: Path, table: pa.Table) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}.tmp")
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_partition(
+    landing_dir: Path,
+    partition: Partition,
+    rows: Iterable[dict],
+    *,
+    run_id: str,
+    extracted_at: datetime,
+    source: str = "api",
+) -> Path:
+    table = to_table(partition.platform, partition.entity, rows, _lineage(partition, run_id, extracted_at, source))
+    final = landing_dir / partition.relpath()
+    _write_atomically(final, table)
+    return final
+
+
+def write_extraction(
+    landing_dir: Path,
+    platform: str,
+    account_key: str,
+    ds: date,
+    entities: dict[str, list[dict]],
+    *,
+    run_id: str,
+    extracted_at: datetime,
+    source: str = "api",
+) -> dict[str, int]:
+    """Validate every entity first, then write them: bad rows never leave half a run."""
+    tables = {}
+    for entity, rows in entities.items():
+        part = Partition(platform, entity, ds, account_key)
+        tables[part] = to_table(platform, entity, rows, _lineage(part, run_id, extracted_at, source))
+    for part, table in tables.items():
+        _write_atomically(landing_dir / part.relpath(), table)
+    return {part.entity: table.num_rows for part, table in tables.items()}
+
+
+def list_partitions(landing_dir: Path, platform: str | None = None) -> list[tuple[Partition, Path]]:
+    pattern = f"platform={platform or '*'}/entity=*/ds=*/account=*.parquet"
+    found = []
+    for path in sorted(landing_dir.glob(pattern)):
+        found.append((Partition.from_path(path), path))
+    return found

@@ -1,0 +1,93 @@
+"""Publish: write-audit-publish's last step.
+
+The serving database (`warehouse.duckdb`) holds the marts only. It is built under a
+temporary name next to its final place and renamed over it in one atomic step, so
+BI tools and analysts (who open it read-only) see yesterday's complete warehouse or
+today's, never a mix; a failed build or audit never reaches this function, and the
+previous file stays. Parquet exports of the marts are replaced the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+SERVED_SCHEMAS = ("marts",)
+
+
+@dataclass
+class PublishReport:
+    serving_db: Path
+    tables: dict[str, int]
+
+    def summary(self) -> str:
+        rows = ", ".join(f"{t}={n}" for t, n in sorted(self.tables.items()))
+        return f"published {self.serving_db.name}: {rows}"
+
+
+def _quote(path: Path) -> str:
+    return path.as_posix().replace("'", "''")
+
+
+def publish(build_db: Path, serving_db: Path, *, ds: date, run_id: str, exports_dir: Path | None = None) -> PublishReport:
+    if not build_db.exists():
+        raise FileNotFoundError(f"{build_db}: build database missing; run load and dbt first")
+    serving_db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = serving_db.with_name(f".{serving_db.name}.{uuid.uuid4().hex}.tmp")
+    tables: dict[str, int] = {}
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute(f"attach '{_quote(build_db)}' as build (read_only)")
+            found = con.execute(
+                "select table_schema, table_name from information_schema.tables "
+                "where table_catalog = 'build' and table_type = 'BASE TABLE' and table_schema in "
+                f"({', '.join(repr(s) for s in SERVED_SCHEMAS)}) order by 1, 2"
+            ).fetchall()
+            if not found:
+                raise RuntimeError(f"{build_db}: no tables in schemas {SERVED_SCHEMAS}; nothing to publish")
+            con.execute("begin transaction")
+            for schema, name in found:
+                con.execute(f"create schema if not exists {schema}")
+                con.execute(f"create table {schema}.{name} as select * from build.{schema}.{name}")
+                tables[f"{schema}.{name}"] = con.execute(f"select count(*) from {schema}.{name}").fetchone()[0]
+            con.execute(
+                "create table marts._published as select ?::date as ds, ?::varchar as run_id, now() as published_at",
+                [ds, run_id],
+            )
+            con.execute("commit")
+            con.execute("detach build")
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, serving_db)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+
+    if exports_dir is not None:
+        export_parquet(serving_db, exports_dir, tables)
+    return PublishReport(serving_db, tables)
+
+
+def export_parquet(serving_db: Path, exports_dir: Path, tables: dict[str, int]) -> None:
+    exports_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(serving_db), read_only=True)
+    try:
+        for qualified in tables:
+            final = exports_dir / f"{qualified.split('.')[-1]}.parquet"
+            tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
+            try:
+                con.execute(f"copy (select * from {qualified}) to '{_quote(tmp)}' (format parquet, compression zstd)")
+                os.replace(tmp, final)
+            finally:
+                tmp.unlink(missing_ok=True)
+    finally:
+        con.close()

@@ -1,0 +1,162 @@
+"""Running the pipeline through Airflow itself, without a scheduler.
+
+`make demo` and the end-to-end tests use this: it starts the sandbox on a free local
+port, prepares an embedded Airflow (SQLite metadata under $SOCIALPULSE_HOME/airflow,
+the DuckDB writer pool), and runs the DAGs with `airflow dags test`, which executes
+every task for real (TaskFlow, mapped tasks, Cosmos, the audit operator).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+
+from socialpulse.airflow_env import airflow_env
+from socialpulse.dag_defaults import DUCKDB_WRITER_POOL
+from socialpulse.settings import REPO_ROOT, Settings
+
+BIN = Path(sys.executable).parent
+
+
+class PipelineFailed(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def sandbox_server(today: date, *, seed: int = 42, port: int | None = None, extra_args: list[str] | None = None
+                   ) -> Iterator[str]:
+    """A sandbox in a child process; yields its base URL and stops it afterwards."""
+    port = port or free_port()
+    cmd = [str(BIN / "socialpulse"), "sandbox", "serve", "--port", str(port), "--seed", str(seed),
+           "--today", today.isoformat(), *(extra_args or [])]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/__sandbox__/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise PipelineFailed(f"sandbox did not start on port {port}: {' '.join(cmd)}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def pseudonym_key(settings: Settings) -> str:
+    """The configured key, or a local one kept under $SOCIALPULSE_HOME/secrets (demo only)."""
+    if settings.pseudonym_key:
+        return settings.pseudonym_key
+    path = settings.home / "secrets" / "pseudonym.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def pipeline_env(settings: Settings, sandbox_url: str) -> dict[str, str]:
+    env = {**os.environ, **airflow_env(settings), **settings.dbt_env()}
+    env["SOCIALPULSE_SANDBOX_URL"] = sandbox_url
+    env.setdefault("SOCIALPULSE_FACEBOOK_TOKEN", "sandbox-token")
+    env["SOCIALPULSE_PSEUDONYM_KEY"] = pseudonym_key(settings)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def _run(cmd: list[str], env: dict[str, str], log_file: Path | None = None) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, env=env, cwd=REPO_ROOT, capture_output=True, text=True)
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        log_file.write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
+    return proc
+
+
+def ensure_manifest(env: dict[str, str]) -> None:
+    manifest = REPO_ROOT / "dbt_project" / "target" / "manifest.json"
+    proc = _run([str(BIN / "dbt"), "parse", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project",
+                 "--quiet"], env)
+    if proc.returncode != 0 or not manifest.exists():
+        raise PipelineFailed(f"dbt parse failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+
+
+def ensure_airflow(env: dict[str, str]) -> None:
+    for cmd in (["airflow", "db", "migrate"],
+                ["airflow", "pools", "set", DUCKDB_WRITER_POOL, "1", "single writer of the DuckDB build file"]):
+        proc = _run([str(BIN / cmd[0]), *cmd[1:]], env)
+        if proc.returncode != 0:
+            raise PipelineFailed(f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+
+
+def dag_test(dag_id: str, ds: date, env: dict[str, str], settings: Settings, conf: dict | None = None) -> str:
+    """`airflow dags test`; raises unless the run succeeded. Returns the captured output."""
+    cmd = [str(BIN / "airflow"), "dags", "test", dag_id, ds.isoformat()]
+    if conf:
+        cmd += ["--conf", json.dumps(conf)]
+    log_file = settings.home / "airflow" / "runs" / f"{dag_id}__{ds.isoformat()}.log"
+    proc = _run(cmd, env, log_file)
+    out = proc.stdout + proc.stderr
+    state = run_state(dag_id, ds, env)
+    if proc.returncode != 0 or state != "success":
+        tail = "\n".join(out.splitlines()[-60:])
+        raise PipelineFailed(f"{dag_id} {ds}: run ended {state or 'without a state'} "
+                             f"(exit {proc.returncode}); full log: {log_file}\n{tail}")
+    return out
+
+
+def run_state(dag_id: str, ds: date, env: dict[str, str]) -> str | None:
+    """State of the newest run of `dag_id` for logical date `ds`, from Airflow's metadata."""
+    proc = _run([str(BIN / "airflow"), "dags", "list-runs", dag_id, "--output", "json"], env)
+    try:
+        runs = json.loads(proc.stdout[proc.stdout.index("["):])
+    except ValueError:
+        return None
+    mine = [r for r in runs if str(r.get("logical_date", "")).startswith(ds.isoformat())]
+    mine.sort(key=lambda r: str(r.get("start_date") or ""), reverse=True)
+    return mine[0].get("state") if mine else None
+
+
+def run_pipeline(settings: Settings, ds: date, *, days: int, platforms: list[str], sandbox_url: str,
+                 log=print) -> None:
+    env = pipeline_env(settings, sandbox_url)
+    log("dbt parse (manifest for Cosmos) ...")
+    ensure_manifest(env)
+    log("airflow db migrate, pool ...")
+    ensure_airflow(env)
+    for platform in platforms:
+        log(f"airflow dags test socialpulse_extract_{platform} {ds} (days={days}) ...")
+        dag_test(f"socialpulse_extract_{platform}", ds, env, settings, {"days": days})
+    log(f"airflow dags test socialpulse_build {ds} ...")
+    dag_test("socialpulse_build", ds, env, settings)
+
+
+def default_ds() -> date:
+    """Yesterday (UTC): the last full day the platforms can report."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).date() - timedelta(days=1)

@@ -1,0 +1,108 @@
+"""Runtime configuration: the only module that reads os.environ.
+
+Everything that differs between a laptop, CI and production comes from the
+environment (or, for secrets, from Airflow Connections: see `secrets.py`), so that
+the code never carries a machine-specific path. Paths default to ./data under the
+repository root and are always returned absolute, because dbt (run by Cosmos from
+a temporary copy of the project) and Airflow tasks run from other working
+directories.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# Telemetry is off everywhere: a public institution's data stays home. These are
+# set as defaults before dbt, Cosmos, GX or Airflow are imported by our code.
+NO_TELEMETRY = {
+    "DO_NOT_TRACK": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+    "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+    "SCARF_ANALYTICS": "false",
+}
+
+
+def disable_telemetry() -> None:
+    for key, value in NO_TELEMETRY.items():
+        os.environ.setdefault(key, value)
+
+
+disable_telemetry()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. Build with `Settings.from_env()`."""
+
+    home: Path
+    config_file: Path
+    sandbox_url: str
+    pseudonym_key: str | None
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        home = Path(os.environ.get("SOCIALPULSE_HOME", REPO_ROOT / "data"))
+        if not home.is_absolute():
+            home = (REPO_ROOT / home).resolve()
+        config = Path(os.environ.get("SOCIALPULSE_ACCOUNTS", REPO_ROOT / "config" / "accounts.yml"))
+        if not config.is_absolute():
+            config = (REPO_ROOT / config).resolve()
+        return cls(
+            home=home,
+            config_file=config,
+            sandbox_url=os.environ.get("SOCIALPULSE_SANDBOX_URL", "http://127.0.0.1:8765").rstrip("/"),
+            pseudonym_key=os.environ.get("SOCIALPULSE_PSEUDONYM_KEY") or None,
+        )
+
+    @cached_property
+    def landing_dir(self) -> Path:
+        return self.home / "landing"
+
+    @cached_property
+    def build_db(self) -> Path:
+        return Path(os.environ.get("SOCIALPULSE_BUILD_DB", self.home / "build.duckdb")).resolve()
+
+    @cached_property
+    def serving_db(self) -> Path:
+        return Path(os.environ.get("SOCIALPULSE_SERVING_DB", self.home / "warehouse.duckdb")).resolve()
+
+    @cached_property
+    def exports_dir(self) -> Path:
+        return self.home / "exports"
+
+    @cached_property
+    def dbt_project_dir(self) -> Path:
+        return REPO_ROOT / "dbt_project"
+
+    @cached_property
+    def expectations_dir(self) -> Path:
+        return REPO_ROOT / "expectations"
+
+    def base_url(self, platform: str) -> str:
+        """API base URL of a platform: the sandbox unless SOCIALPULSE_<P>_BASE_URL says otherwise."""
+        override = os.environ.get(f"SOCIALPULSE_{platform.upper()}_BASE_URL")
+        return (override or f"{self.sandbox_url}/{platform}").rstrip("/")
+
+    def env_token(self, platform: str, account_key: str) -> str | None:
+        """Token from the environment: per account first, then per platform."""
+        specific = os.environ.get(f"SOCIALPULSE_{platform.upper()}_TOKEN_{account_key.upper()}")
+        return specific or os.environ.get(f"SOCIALPULSE_{platform.upper()}_TOKEN") or None
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment that dbt needs, with absolute paths (Cosmos runs dbt elsewhere)."""
+        return {
+            "SOCIALPULSE_HOME": str(self.home),
+            "SOCIALPULSE_BUILD_DB": str(self.build_db),
+            **NO_TELEMETRY,
+        }
+
+
+def get_settings() -> Settings:
+    return Settings.from_env()

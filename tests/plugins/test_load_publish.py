@@ -1,0 +1,84 @@
+from datetime import UTC, date, datetime
+
+import duckdb
+import pytest
+
+from socialpulse.landing import Partition, write_partition
+from socialpulse.load import LoadError, load_landing
+from socialpulse.publish import publish
+
+NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+
+
+def land(landing, ds, account, followers, run_id="r"):
+    rows = [{"page_id": account, "name": "P", "link": None, "category": None,
+             "followers_count": followers, "fan_count": None, "fetched_at": NOW}]
+    return write_partition(landing, Partition("facebook", "page_snapshots", ds, account), rows,
+                           run_id=run_id, extracted_at=NOW)
+
+
+def rows(db):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(
+            "select _ds, _account_key, followers_count, _landing_file from raw.facebook__page_snapshots order by 1, 2"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def test_load_is_idempotent_per_partition(tmp_path):
+    landing, db = tmp_path / "landing", tmp_path / "build.duckdb"
+    d1, d2 = date(2026, 11, 18), date(2026, 11, 19)
+    land(landing, d1, "a", 10)
+    land(landing, d1, "b", 20)
+    report = load_landing(db, landing)
+    assert report.files_loaded == 2 and report.rows_by_table == {"raw.facebook__page_snapshots": 2}
+    assert report.max_ds == "2026-11-18"
+
+    again = load_landing(db, landing)
+    assert (again.files_loaded, again.files_skipped) == (0, 2)
+    assert len(rows(db)) == 2
+
+    land(landing, d1, "a", 11, run_id="rerun")  # a rerun of the same day replaces its partition
+    land(landing, d2, "a", 12)
+    report = load_landing(db, landing)
+    assert report.files_loaded == 2
+    assert [(r[1], r[2]) for r in rows(db)] == [("a", 11), ("b", 20), ("a", 12)]
+    assert rows(db)[0][3] == "platform=facebook/entity=page_snapshots/ds=2026-11-18/account=a.parquet"
+    assert {(p.ds, p.account_key) for p in report.partitions} == {(d1, "a"), (d2, "a")}
+
+
+def test_load_refuses_a_file_with_other_columns(tmp_path):
+    landing, db = tmp_path / "landing", tmp_path / "build.duckdb"
+    path = landing / "platform=facebook/entity=page_snapshots/ds=2026-11-18/account=a.parquet"
+    path.parent.mkdir(parents=True)
+    duckdb.sql(f"copy (select 1 as page_id) to '{path}' (format parquet)")
+    with pytest.raises(LoadError, match=r"account=a\.parquet: columns differ .*\(missing \["):
+        load_landing(db, landing)
+
+
+def make_build(db, n):
+    con = duckdb.connect(str(db))
+    con.execute("create schema if not exists marts")
+    con.execute("create or replace table marts.fct_x as select range as id from range(?)", [n])
+    con.close()
+
+
+def test_publish_replaces_serving_atomically_and_keeps_it_on_failure(tmp_path):
+    build, serving = tmp_path / "build.duckdb", tmp_path / "warehouse.duckdb"
+    make_build(build, 3)
+    report = publish(build, serving, ds=date(2026, 11, 19), run_id="r1", exports_dir=tmp_path / "exports")
+    assert report.tables == {"marts.fct_x": 3}
+    assert (tmp_path / "exports" / "fct_x.parquet").exists()
+
+    con = duckdb.connect(str(build))
+    con.execute("drop schema marts cascade")
+    con.close()
+    with pytest.raises(RuntimeError, match="nothing to publish"):
+        publish(build, serving, ds=date(2026, 11, 20), run_id="r2")
+    con = duckdb.connect(str(serving), read_only=True)
+    assert con.execute("select count(*) from marts.fct_x").fetchone()[0] == 3
+    assert con.execute("select run_id from marts._published").fetchone()[0] == "r1"
+    con.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build.duckdb", "exports", "warehouse.duckdb"]
