@@ -8,6 +8,7 @@ returned to the caller and never logged or written anywhere by this module.
 from __future__ import annotations
 
 import logging
+import sys
 
 from socialpulse.settings import Settings
 
@@ -22,7 +23,14 @@ def connection_id(platform: str, account_key: str) -> str:
     return f"socialpulse_{platform}_{account_key}"
 
 
+def _in_airflow() -> bool:
+    """Only ask Airflow inside Airflow: importing it elsewhere would create ~/airflow."""
+    return "airflow.sdk" in sys.modules
+
+
 def _airflow_connection_password(conn_id: str) -> str | None:
+    if not _in_airflow():
+        return None
     try:
         from airflow.sdk import BaseHook
     except ImportError:  # used outside Airflow (CLI, tests)
@@ -35,6 +43,8 @@ def _airflow_connection_password(conn_id: str) -> str | None:
 
 
 def _airflow_variable(name: str) -> str | None:
+    if not _in_airflow():
+        return None
     try:
         from airflow.sdk import Variable
     except ImportError:

@@ -1,0 +1,98 @@
+"""Command line of the sandbox: `python -m sandbox serve|truth` (also `socialpulse sandbox ...`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+import typer
+
+from sandbox.faults import KINDS, FaultRule
+from sandbox.platforms import PLATFORMS
+
+app = typer.Typer(
+    name="sandbox",
+    help="Simulated social-media platforms of the fictional Région Val-d'Argent.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _date(value: str | None) -> date:
+    if value is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a YYYY-MM-DD date") from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind (0: any free port).")] = 8765,
+    seed: Annotated[int, typer.Option(help="World seed.")] = 42,
+    today: Annotated[str | None, typer.Option(help="Simulated date YYYY-MM-DD (default: today, UTC).")] = None,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Inject a fault, repeatable: platform:kind[:count=N][:path=SUBSTR][:seconds=S][:skip=N]. "
+            f"Kinds: {', '.join(sorted(KINDS))}."
+        ),
+    ] = None,
+    budget: Annotated[int | None, typer.Option(help="Calls per Page per window (Facebook).")] = None,
+    window_seconds: Annotated[float | None, typer.Option(help="Rate-limit window in seconds.")] = None,
+    quiet: Annotated[bool, typer.Option(help="Do not log requests to stderr.")] = False,
+) -> None:
+    """Serve the simulated APIs until interrupted."""
+    from sandbox.server import make_server
+
+    try:
+        rules = [FaultRule.from_spec(spec) for spec in fault or []]
+        server = make_server(host=host, port=port, seed=seed, today=_date(today), faults=rules, quiet=quiet)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    if budget is not None or window_seconds is not None:
+        settings = {k: v for k, v in {"budget": budget, "window_seconds": window_seconds}.items() if v is not None}
+        for platform in server.app.platforms.values():
+            platform.configure_ratelimit(settings)
+    bound_host, bound_port = server.server_address[:2]
+    state = server.app.state
+    print(f"sandbox listening on http://{bound_host}:{bound_port} (seed={state.seed}, today={state.today})", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@app.command()
+def truth(
+    start: Annotated[str, typer.Option(help="First UTC day, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option(help="Last UTC day (inclusive), YYYY-MM-DD.")],
+    seed: Annotated[int, typer.Option(help="World seed.")] = 42,
+    today: Annotated[str | None, typer.Option(help="Simulated date YYYY-MM-DD (default: today, UTC).")] = None,
+    platform: Annotated[str | None, typer.Option(help=f"Only this platform ({', '.join(PLATFORMS)}).")] = None,
+    metrics_lookback_days: Annotated[
+        int, typer.Option(help="Also report metrics of posts created this many days before --start.")
+    ] = 3,
+    indent: Annotated[int | None, typer.Option(help="Pretty-print with this indent.")] = None,
+) -> None:
+    """Print the ground truth for a date window as JSON."""
+    from sandbox.truth import truth as compute_truth
+
+    if platform is not None and platform not in PLATFORMS:
+        raise typer.BadParameter(f"unknown platform {platform!r}")
+    result = compute_truth(
+        seed=seed,
+        today=_date(today),
+        start=_date(start),
+        end=_date(end),
+        platform=platform,
+        metrics_lookback_days=metrics_lookback_days,
+    )
+    json.dump(result, sys.stdout, ensure_ascii=False, indent=indent)
+    sys.stdout.write("\n")

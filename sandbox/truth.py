@@ -1,0 +1,157 @@
+"""Ground truth: what the sandbox's world holds for a date window, as plain JSON.
+
+Tests compare the warehouse with this, row for row. It reads the same
+`sandbox.world.World` methods the platform simulators serve from, so a mismatch
+is a warehouse (or connector) bug, never sandbox drift.
+
+Conventions: dates are UTC days; `post_metrics[].as_of = D` holds lifetime
+values as of the end of D, which is what an API call made on D + 1 returns
+(`today = D + 1`). Only days before `today` are reported (the simulated present
+is 00:00 UTC of `today`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sandbox import region
+from sandbox.platforms import PLATFORMS, Platform
+from sandbox.timeutil import DAY, EPOCH, day_start, iso_utc, parse_date
+from sandbox.world import Post, World
+
+DEFAULT_METRICS_LOOKBACK_DAYS = 3
+"""Posts created up to this many days before `start` still change during the window."""
+
+
+def _ids(post: Post) -> type[Platform]:
+    """The platform class that formats this post's ids, exactly as its API does."""
+    return PLATFORMS[post.account.platform]
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def truth(
+    seed: int,
+    today: date | str,
+    start: date | str,
+    end: date | str,
+    platform: str | None = None,
+    metrics_lookback_days: int = DEFAULT_METRICS_LOOKBACK_DAYS,
+    world: World | None = None,
+) -> dict[str, Any]:
+    """Everything the world holds for UTC days start..end (inclusive) as seen on `today`.
+
+    * `account_daily`: one row per account and day (days before `today` only);
+    * `posts`: posts created on those days;
+    * `post_metrics`: for posts created from `start - metrics_lookback_days` to
+      `end`, one row per as_of day in [max(start, post day), end]. Older posts
+      are settled (their values no longer change) and are left out to keep the
+      output small; raise `metrics_lookback_days` to include them;
+    * `comments`: comments of the listed posts created before the end of `end`.
+    """
+    today, start, end = parse_date(today), parse_date(start), parse_date(end)
+    world = world or World(seed)
+    last = min(end, today - DAY)
+    first = max(start, EPOCH)
+    days = _days(first, last) if first <= last else []
+    accounts = region.accounts(platform)
+    result: dict[str, Any] = {
+        "seed": seed,
+        "today": today.isoformat(),
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "accounts": [
+            {
+                "platform": a.platform,
+                "key": a.key,
+                "account_id": a.account_id,
+                "name": a.name,
+                "base_followers": a.base_followers,
+            }
+            for a in accounts
+        ],
+        "account_daily": [],
+        "posts": [],
+        "post_metrics": [],
+        "comments": [],
+    }
+    if not days:
+        return result
+    cutoff = day_start(last + DAY)
+    for account in accounts:
+        for day in days:
+            row = world.account_day(account, day)
+            result["account_daily"].append(
+                {
+                    "platform": account.platform,
+                    "account_id": account.account_id,
+                    "date": day.isoformat(),
+                    "followers": row.followers,
+                    "follows": row.follows,
+                    "unfollows": row.unfollows,
+                    "views": row.views,
+                    "views_paid": row.views_paid,
+                    "viewers": row.viewers,
+                    "post_engagements": row.post_engagements,
+                    "page_views": row.page_views,
+                    "video_views": row.video_views,
+                    "posts_published": row.posts_published,
+                }
+            )
+        for post in world.posts_between(account, first - timedelta(days=metrics_lookback_days), last):
+            ids = _ids(post)
+            pid = ids.post_id(post)
+            if post.day >= first:
+                result["posts"].append(
+                    {
+                        "platform": account.platform,
+                        "account_id": account.account_id,
+                        "post_id": pid,
+                        "created_at": iso_utc(post.created_at),
+                        "topic": post.topic,
+                        "format": post.format,
+                        "is_sponsored": post.is_sponsored,
+                        "message": post.message,
+                        "permalink_url": ids.post_permalink(post),
+                    }
+                )
+                for comment in world.comments_before(post, cutoff):
+                    result["comments"].append(
+                        {
+                            "comment_id": ids.comment_id(post, comment.serial),
+                            "post_id": pid,
+                            "parent_id": (
+                                ids.comment_id(post, comment.parent_serial)
+                                if comment.parent_serial is not None
+                                else None
+                            ),
+                            "created_at": iso_utc(comment.created_at),
+                            "message": comment.message,
+                            "author_id": comment.author_id,
+                            "is_from_page": comment.is_from_page,
+                            "is_question": comment.is_question,
+                            "topic": comment.topic,
+                        }
+                    )
+            for as_of in _days(max(first, post.day), last):
+                metrics = world.post_metrics(post, as_of)
+                result["post_metrics"].append(
+                    {
+                        "post_id": pid,
+                        "as_of": as_of.isoformat(),
+                        "views": metrics.views,
+                        "views_paid": metrics.views_paid,
+                        "viewers": metrics.viewers,
+                        "reactions": dict(metrics.reactions),
+                        "reactions_total": metrics.reactions_total,
+                        "comments": metrics.comments,
+                        "shares": metrics.shares,
+                        "clicks": metrics.clicks,
+                        "video_views": metrics.video_views,
+                        "engagements": metrics.engagements,
+                    }
+                )
+    return result
