@@ -6,12 +6,13 @@ Scheduled on the landing Assets of every platform (it also runs by hand, or unde
 
 1. **load** — landing Parquet → DuckDB `raw` in the build database
    (`$SOCIALPULSE_HOME/build.duckdb`), idempotent per (platform, entity, ds, account).
-2. **dbt** — the dbt project (staging → intermediate → marts, with tests, unit tests
+2. **dbt** (after `audit_raw`) — the dbt project (staging → intermediate → marts, with tests, unit tests
    and contracts) through Cosmos, rendered from `dbt_project/target/manifest.json`,
    in WATCHER mode: one `dbt build` process, one watcher task per model.
-3. **audit** — Great Expectations suites (expectations/) on the raw partitions just
-   loaded and on the marts rows they feed. A failure stops here, naming suite,
-   expectation, partition and offending values; nothing is published.
+3. **audit_raw / audit_marts** — Great Expectations suites (expectations/): the raw
+   partitions just loaded are checked before dbt runs, the mart rows they feed after.
+   A failure stops the run, naming suite, expectation, partition and offending values;
+   nothing is published.
 4. **publish** — the marts are copied to a new serving database that atomically
    replaces `$SOCIALPULSE_HOME/warehouse.duckdb` (what BI and analysts open read-only),
    plus Parquet exports in `$SOCIALPULSE_HOME/exports/`.
@@ -22,9 +23,12 @@ Every task that opens the build database runs in the pool `socialpulse_duckdb_wr
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+from airflow.sdk import DAG, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
-from airflow.sdk import DAG, task
 
 from socialpulse.assets import SERVING_WAREHOUSE, landing_asset
 from socialpulse.config import load_accounts
@@ -72,9 +76,12 @@ with DAG(
             target_name="build",
             profiles_yml_filepath=DBT_DIR / "profiles.yml",
         ),
+        # dbt runs in its own process: its DuckDB connection (read-write) then closes
+        # with it, before the audit opens the same file read-only.
         execution_config=ExecutionConfig(
             execution_mode=ExecutionMode.WATCHER,
-            invocation_mode=InvocationMode.DBT_RUNNER,
+            invocation_mode=InvocationMode.SUBPROCESS,
+            dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
@@ -85,23 +92,30 @@ with DAG(
     )
     # Only the producer runs dbt (and writes DuckDB); watcher sensors merely read XCom,
     # so they must not hold the single writer slot the producer waits for.
-    for _t in dbt.children.values():
-        if _t.task_id.endswith("dbt_producer_watcher"):
-            _t.pool = DUCKDB_WRITER_POOL
+    dag.get_task(f"{dbt.group_id}.dbt_producer_watcher").pool = DUCKDB_WRITER_POOL
 
-    @task
-    def plan_audit(loaded: dict) -> list[dict]:
+    @task(multiple_outputs=True)
+    def plan_audit(loaded: dict) -> dict:
         from socialpulse.audit_plan import plan_targets
 
         return plan_targets(loaded)
 
     loaded = load()
-    targets = plan_audit(loaded)
-    audit = GreatExpectationsAuditOperator(
-        task_id="audit",
+    plan = plan_audit(loaded)
+    audit_raw = GreatExpectationsAuditOperator(
+        task_id="audit_raw",
+        doc_md="GX raw suites on the partitions just loaded: a bad extraction stops before dbt.",
         db_path=str(SETTINGS.build_db),
         context_root=str(SETTINGS.expectations_dir),
-        targets=targets,
+        targets=plan["raw"],
+        pool=DUCKDB_WRITER_POOL,
+    )
+    audit_marts = GreatExpectationsAuditOperator(
+        task_id="audit_marts",
+        doc_md="GX mart suites on the rows the new partitions feed: the gate before publish.",
+        db_path=str(SETTINGS.build_db),
+        context_root=str(SETTINGS.expectations_dir),
+        targets=plan["marts"],
         pool=DUCKDB_WRITER_POOL,
     )
 
@@ -112,11 +126,11 @@ with DAG(
         from socialpulse.publish import publish as publish_warehouse
 
         ds = date.fromisoformat(loaded["max_ds"]) if loaded.get("max_ds") else None
-        report = publish_warehouse(SETTINGS.build_db, SETTINGS.serving_db, ds=ds, run_id=run_id,
-                                   exports_dir=SETTINGS.exports_dir)
+        report = publish_warehouse(
+            SETTINGS.build_db, SETTINGS.serving_db, ds=ds, run_id=run_id, exports_dir=SETTINGS.exports_dir
+        )
         print(report.summary())
         print(f"serving database: {SETTINGS.serving_db} (open it read-only)")
         return {"serving_db": str(SETTINGS.serving_db), "tables": report.tables}
 
-    loaded >> dbt >> targets
-    audit >> publish(loaded)
+    audit_raw >> dbt >> audit_marts >> publish(loaded)

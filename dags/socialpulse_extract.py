@@ -45,8 +45,15 @@ def make_extract_dag(platform: str) -> DAG:
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
         tags=["socialpulse", "extract", platform],
-        params={"days": Param(0, type="integer", minimum=0, maximum=730,
-                              description="days to read ending at the run date; 0 = lookback")},
+        params={
+            "days": Param(
+                0,
+                type="integer",
+                minimum=0,
+                maximum=730,
+                description="days to read ending at the run date; 0 = lookback",
+            )
+        },
     ) as dag:
 
         @task(max_active_tis_per_dag=4)
@@ -55,15 +62,19 @@ def make_extract_dag(platform: str) -> DAG:
 
             from airflow.sdk.exceptions import AirflowFailException
 
-            from socialpulse.connectors.http import AuthError
+            from socialpulse.connectors.client import AuthError
             from socialpulse.credentials import MissingSecret
             from socialpulse.extract import extract_account
 
             cfg = load_accounts(get_settings().config_file)
             try:
                 result = extract_account(
-                    get_settings(), cfg, cfg.account(account["key"]), date.fromisoformat(ds),
-                    days=int(params.get("days") or 0) or None, run_id=run_id,
+                    get_settings(),
+                    cfg,
+                    cfg.account(account["key"]),
+                    date.fromisoformat(ds),
+                    days=int(params.get("days") or 0) or None,
+                    run_id=run_id,
                 )
             except (AuthError, MissingSecret) as exc:  # retrying cannot fix a token
                 raise AirflowFailException(str(exc)) from exc

@@ -17,14 +17,16 @@ import typer
 from sandbox.cli import app as sandbox_app
 from socialpulse.settings import get_settings
 
-app = typer.Typer(help="socialpulse: social-media statistics warehouse", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="socialpulse: social-media statistics warehouse", no_args_is_help=True, pretty_exceptions_enable=False
+)
 app.add_typer(sandbox_app, name="sandbox", help="The platform simulator (sandbox/).")
 
 
 def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 @app.command()

@@ -84,7 +84,9 @@ def load_accounts(path: Path) -> AccountsConfig:
             raise ConfigError(f"{where}: platform {raw['platform']!r} is not configured under 'platforms'")
         seen.add(key)
         accounts.append(
-            Account(key=key, platform=raw["platform"], account_id=str(raw["account_id"]), name=str(raw.get("name", key)))
+            Account(
+                key=key, platform=raw["platform"], account_id=str(raw["account_id"]), name=str(raw.get("name", key))
+            )
         )
     return AccountsConfig(
         region=str(doc.get("region", "")),

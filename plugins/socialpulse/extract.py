@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from socialpulse import credentials
 from socialpulse.config import Account, AccountsConfig
 from socialpulse.connectors import facebook
-from socialpulse.connectors.http import RetryPolicy
+from socialpulse.connectors.client import RetryPolicy
 from socialpulse.landing import write_extraction
 from socialpulse.settings import Settings
 
@@ -57,7 +57,9 @@ def extract_account(
     token = credentials.api_token(settings, account.platform, account.key)
     key = credentials.pseudonym_key(settings)
     extracted_at = now or datetime.now(UTC)
-    with facebook.build_client(settings.base_url(account.platform), token, account, pconf.api_version, policy) as client:
+    with facebook.build_client(
+        settings.base_url(account.platform), token, account, pconf.api_version, policy
+    ) as client:
         extractor = facebook.FacebookPagesExtractor(client, account, key, now=extracted_at)
         entities = extractor.extract(window)
         stats = client.stats
@@ -65,10 +67,24 @@ def extract_account(
         settings.landing_dir, account.platform, account.key, ds, entities, run_id=run_id, extracted_at=extracted_at
     )
     result = ExtractResult(
-        platform=account.platform, account_key=account.key, ds=ds.isoformat(),
-        window=f"{window.start.isoformat()}..{window.end.isoformat()}", rows=rows,
-        requests=stats.requests, retries=stats.retries, throttled=stats.throttled,
+        platform=account.platform,
+        account_key=account.key,
+        ds=ds.isoformat(),
+        window=f"{window.start.isoformat()}..{window.end.isoformat()}",
+        rows=rows,
+        requests=stats.requests,
+        retries=stats.retries,
+        throttled=stats.throttled,
     )
-    log.info("%s/%s ds=%s window=%s rows=%s requests=%d retries=%d throttled=%d",
-             account.platform, account.key, ds, result.window, rows, stats.requests, stats.retries, stats.throttled)
+    log.info(
+        "%s/%s ds=%s window=%s rows=%s requests=%d retries=%d throttled=%d",
+        account.platform,
+        account.key,
+        ds,
+        result.window,
+        rows,
+        stats.requests,
+        stats.retries,
+        stats.throttled,
+    )
     return result

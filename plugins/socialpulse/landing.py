@@ -44,8 +44,7 @@ class Partition:
 
     def relpath(self) -> str:
         return (
-            f"platform={self.platform}/entity={self.entity}/ds={self.ds.isoformat()}/"
-            f"account={self.account_key}.parquet"
+            f"platform={self.platform}/entity={self.entity}/ds={self.ds.isoformat()}/account={self.account_key}.parquet"
         )
 
     @classmethod

@@ -48,6 +48,7 @@ class LoadReport:
     rows_by_table: dict[str, int] = field(default_factory=dict)
     partitions: list[Partition] = field(default_factory=list)
     max_ds: str | None = None  # newest ds ever loaded: what the warehouse is "as of"
+    latest: list[Partition] = field(default_factory=list)  # the partitions of max_ds, loaded now or before
 
     def summary(self) -> str:
         tables = ", ".join(f"{t}={n}" for t, n in sorted(self.rows_by_table.items())) or "nothing new"
@@ -64,6 +65,10 @@ class LoadReport:
                 for p in self.partitions
             ],
             "max_ds": self.max_ds,
+            "latest": [
+                {"platform": p.platform, "entity": p.entity, "ds": p.ds.isoformat(), "account_key": p.account_key}
+                for p in self.latest
+            ],
         }
 
 
@@ -83,8 +88,10 @@ def _check_columns(con: duckdb.DuckDBPyConnection, files: list[Path], platform: 
         if cols != expected:
             missing = sorted(set(expected) - set(cols))
             extra = sorted(set(cols) - set(expected))
-            raise LoadError(f"{f}: columns differ from the {platform}/{entity} landing schema "
-                            f"(missing {missing}, unexpected {extra}); nothing was loaded for this entity")
+            raise LoadError(
+                f"{f}: columns differ from the {platform}/{entity} landing schema "
+                f"(missing {missing}, unexpected {extra}); nothing was loaded for this entity"
+            )
 
 
 def load_landing(build_db: Path, landing_dir: Path, *, platform: str | None = None) -> LoadReport:
@@ -113,7 +120,7 @@ def load_landing(build_db: Path, landing_dir: Path, *, platform: str | None = No
             _check_columns(con, files, plat, entity)
             table = raw_table(plat, entity)
             file_list = _sql_list([f.as_posix() for f in files])
-            prefix = landing_dir.as_posix().rstrip("/") + "/"
+            prefix = landing_dir.parent.as_posix().rstrip("/") + "/"  # lineage relative to SOCIALPULSE_HOME
             scan = f"read_parquet({file_list}, filename = true, hive_partitioning = false)"
             select = (
                 f"select * exclude (filename), replace(filename, '{prefix}', '') as _landing_file, "
@@ -123,16 +130,24 @@ def load_landing(build_db: Path, landing_dir: Path, *, platform: str | None = No
             con.execute("begin transaction")
             try:
                 con.execute(f"create table if not exists {table} as {select} limit 0")
-                con.execute(f"delete from {table} where (_ds::varchar || '|' || _account_key) in (select unnest({keys}))")
+                con.execute(
+                    f"delete from {table} where (_ds::varchar || '|' || _account_key) in (select unnest({keys}))"
+                )
                 con.execute(f"insert into {table} by name {select}")
-                counts = dict(con.execute(
-                    f"select filename, count(*) from {scan} group by 1"
-                ).fetchall())
+                counts = dict(con.execute(f"select filename, count(*) from {scan} group by 1").fetchall())
                 for part, path, rel, size, mtime in items:
                     con.execute(
                         "insert or replace into raw._load_log values (?, ?, ?, ?, ?, ?, ?, ?, now())",
-                        [rel, part.platform, part.entity, part.ds, part.account_key, size, mtime,
-                         counts.get(path.as_posix(), 0)],
+                        [
+                            rel,
+                            part.platform,
+                            part.entity,
+                            part.ds,
+                            part.account_key,
+                            size,
+                            mtime,
+                            counts.get(path.as_posix(), 0),
+                        ],
                     )
                 con.execute("commit")
             except Exception:
@@ -145,6 +160,12 @@ def load_landing(build_db: Path, landing_dir: Path, *, platform: str | None = No
             log.info("%s: %d rows from %d files", table, n, len(items))
         newest = con.execute("select max(ds) from raw._load_log").fetchone()[0]
         report.max_ds = newest.isoformat() if newest else None
+        report.latest = [
+            Partition(*row)
+            for row in con.execute(
+                "select platform, entity, ds, account_key from raw._load_log where ds = ? order by all", [newest]
+            ).fetchall()
+        ]
     finally:
         con.close()
     return report

@@ -34,7 +34,9 @@ def _quote(path: Path) -> str:
     return path.as_posix().replace("'", "''")
 
 
-def publish(build_db: Path, serving_db: Path, *, ds: date, run_id: str, exports_dir: Path | None = None) -> PublishReport:
+def publish(
+    build_db: Path, serving_db: Path, *, ds: date, run_id: str, exports_dir: Path | None = None
+) -> PublishReport:
     if not build_db.exists():
         raise FileNotFoundError(f"{build_db}: build database missing; run load and dbt first")
     serving_db.parent.mkdir(parents=True, exist_ok=True)

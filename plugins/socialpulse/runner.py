@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -40,12 +41,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def sandbox_server(today: date, *, seed: int = 42, port: int | None = None, extra_args: list[str] | None = None
-                   ) -> Iterator[str]:
+def sandbox_server(
+    today: date, *, seed: int = 42, port: int | None = None, extra_args: list[str] | None = None
+) -> Iterator[str]:
     """A sandbox in a child process; yields its base URL and stops it afterwards."""
     port = port or free_port()
-    cmd = [str(BIN / "socialpulse"), "sandbox", "serve", "--port", str(port), "--seed", str(seed),
-           "--today", today.isoformat(), *(extra_args or [])]
+    cmd = [
+        str(BIN / "socialpulse"),
+        "sandbox",
+        "serve",
+        "--port",
+        str(port),
+        "--seed",
+        str(seed),
+        "--today",
+        today.isoformat(),
+        *(extra_args or []),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -99,15 +111,18 @@ def _run(cmd: list[str], env: dict[str, str], log_file: Path | None = None) -> s
 
 def ensure_manifest(env: dict[str, str]) -> None:
     manifest = REPO_ROOT / "dbt_project" / "target" / "manifest.json"
-    proc = _run([str(BIN / "dbt"), "parse", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project",
-                 "--quiet"], env)
+    proc = _run(
+        [str(BIN / "dbt"), "parse", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project", "--quiet"], env
+    )
     if proc.returncode != 0 or not manifest.exists():
         raise PipelineFailed(f"dbt parse failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
 
 
 def ensure_airflow(env: dict[str, str]) -> None:
-    for cmd in (["airflow", "db", "migrate"],
-                ["airflow", "pools", "set", DUCKDB_WRITER_POOL, "1", "single writer of the DuckDB build file"]):
+    for cmd in (
+        ["airflow", "db", "migrate"],
+        ["airflow", "pools", "set", DUCKDB_WRITER_POOL, "1", "single writer of the DuckDB build file"],
+    ):
         proc = _run([str(BIN / cmd[0]), *cmd[1:]], env)
         if proc.returncode != 0:
             raise PipelineFailed(f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
@@ -121,28 +136,26 @@ def dag_test(dag_id: str, ds: date, env: dict[str, str], settings: Settings, con
     log_file = settings.home / "airflow" / "runs" / f"{dag_id}__{ds.isoformat()}.log"
     proc = _run(cmd, env, log_file)
     out = proc.stdout + proc.stderr
-    state = run_state(dag_id, ds, env)
+    state = run_state(dag_id, out)
     if proc.returncode != 0 or state != "success":
         tail = "\n".join(out.splitlines()[-60:])
-        raise PipelineFailed(f"{dag_id} {ds}: run ended {state or 'without a state'} "
-                             f"(exit {proc.returncode}); full log: {log_file}\n{tail}")
+        raise PipelineFailed(
+            f"{dag_id} {ds}: run ended {state or 'without a state'} "
+            f"(exit {proc.returncode}); full log: {log_file}\n{tail}"
+        )
     return out
 
 
-def run_state(dag_id: str, ds: date, env: dict[str, str]) -> str | None:
-    """State of the newest run of `dag_id` for logical date `ds`, from Airflow's metadata."""
-    proc = _run([str(BIN / "airflow"), "dags", "list-runs", dag_id, "--output", "json"], env)
-    try:
-        runs = json.loads(proc.stdout[proc.stdout.index("["):])
-    except ValueError:
-        return None
-    mine = [r for r in runs if str(r.get("logical_date", "")).startswith(ds.isoformat())]
-    mine.sort(key=lambda r: str(r.get("start_date") or ""), reverse=True)
-    return mine[0].get("state") if mine else None
+_FINISHED = re.compile(r"DagRun Finished: dag_id=(?P<dag>[\w.-]+),.*?\bstate=(?P<state>\w+)")
 
 
-def run_pipeline(settings: Settings, ds: date, *, days: int, platforms: list[str], sandbox_url: str,
-                 log=print) -> None:
+def run_state(dag_id: str, output: str) -> str | None:
+    """Final state of the run, from the `DagRun Finished` line `airflow dags test` logs."""
+    states = [m["state"] for m in _FINISHED.finditer(output) if m["dag"] == dag_id]
+    return states[-1] if states else None
+
+
+def run_pipeline(settings: Settings, ds: date, *, days: int, platforms: list[str], sandbox_url: str, log=print) -> None:
     env = pipeline_env(settings, sandbox_url)
     log("dbt parse (manifest for Cosmos) ...")
     ensure_manifest(env)

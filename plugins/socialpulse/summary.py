@@ -44,7 +44,8 @@ def render_summary(serving_db: Path) -> str:
         lines.append("")
         end = published[0]
         lines.append(f"Top 5 posts by engagement rate, published {end.fromordinal(end.toordinal() - 6)} .. {end}:")
-        top = con.execute("""
+        top = con.execute(
+            """
             select a.account_name, p.published_date, p.format, f.engagements, f.reach,
                    f.engagement_rate, left(regexp_replace(p.message, '\\s+', ' ', 'g'), 60) as text
             from marts.fct_post_engagement as f
@@ -53,14 +54,18 @@ def render_summary(serving_db: Path) -> str:
             where p.published_date between ?::date - 6 and ?::date and f.engagement_rate is not null
             order by f.engagement_rate desc, f.engagements desc
             limit 5
-        """, [end, end]).fetchall()
+        """,
+            [end, end],
+        ).fetchall()
         for i, r in enumerate(top, 1):
             lines.append(f"  {i}. {r[5]:6.2%}  {r[3]:>6,} eng / {r[4]:>7,} reach  {r[1]} {r[2]:<5} {r[0]}: {r[6]}")
         if not top:
             lines.append("  (no post published that week)")
         lines.append("")
         lines.append("Query it:")
-        lines.append(f'  .venv/bin/socialpulse sql "select * from marts.fct_account_daily order by report_date desc limit 10"')
+        lines.append(
+            '  .venv/bin/socialpulse sql "select * from marts.fct_account_daily order by report_date desc limit 10"'
+        )
         return "\n".join(lines)
     finally:
         con.close()

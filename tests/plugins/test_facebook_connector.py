@@ -8,7 +8,7 @@ import pytest
 
 from socialpulse.config import load_accounts
 from socialpulse.connectors import facebook
-from socialpulse.connectors.http import AuthError, RetryPolicy
+from socialpulse.connectors.client import AuthError, RetryPolicy
 from socialpulse.extract import extract_account
 from tests.conftest import RUN_DS
 
@@ -45,8 +45,10 @@ def stats(url):
 
 def without_volatile(rows):
     return sorted(
-        (tuple(sorted((k, v) for k, v in r.items() if k not in {"fetched_at", "_extracted_at", "_run_id"}))
-         for r in rows),
+        (
+            tuple(sorted((k, v) for k, v in r.items() if k not in {"fetched_at", "_extracted_at", "_run_id"}))
+            for r in rows
+        ),
         key=repr,
     )
 
@@ -82,8 +84,12 @@ def test_no_token_and_no_commenter_identity_reaches_landing(settings, cfg, sandb
     comments = landed_rows(settings, "comments")
     outsiders = [c for c in comments if not c["is_from_page"]]
     assert outsiders and all(len(c["author_pseudo_id"]) == 32 for c in outsiders)
-    t = truth(seed=42, today=RUN_DS.fromordinal(RUN_DS.toordinal() + 1), start=RUN_DS.fromordinal(RUN_DS.toordinal() - 3),
-              end=RUN_DS)
+    t = truth(
+        seed=42,
+        today=RUN_DS.fromordinal(RUN_DS.toordinal() + 1),
+        start=RUN_DS.fromordinal(RUN_DS.toordinal() - 3),
+        end=RUN_DS,
+    )
     landed_ids = {c["comment_id"] for c in comments}
     people = {str(c["author_id"]) for c in t["comments"] if c["comment_id"] in landed_ids and not c["is_from_page"]}
     assert people, "the window has comments from people"
@@ -126,11 +132,13 @@ def test_slows_down_on_usage_headers_before_a_throttle(cfg):
 
     fresh = serve_in_thread(port=0, seed=42, today=SANDBOX_TODAY, quiet=True)  # its own usage counters
     try:
-        httpx.post(f"{fresh.url}/__sandbox__/ratelimit",
-                   json={"platform": "facebook", "budget": 60, "window_seconds": 3600}).raise_for_status()
+        httpx.post(
+            f"{fresh.url}/__sandbox__/ratelimit", json={"platform": "facebook", "budget": 60, "window_seconds": 3600}
+        ).raise_for_status()
         slept: list[float] = []
-        client = facebook.GraphClient(f"{fresh.url}/facebook", "sandbox-token", account_key="region_main",
-                                      policy=FAST, sleep=slept.append)
+        client = facebook.GraphClient(
+            f"{fresh.url}/facebook", "sandbox-token", account_key="region_main", policy=FAST, sleep=slept.append
+        )
         page = cfg.account("region_main").account_id
         for _ in range(55):
             client.get(page, {"fields": "id"})

@@ -10,8 +10,15 @@ DS = date(2026, 11, 19)
 
 
 def snapshot(followers: int) -> dict:
-    return {"page_id": "1", "name": "P", "link": None, "category": None,
-            "followers_count": followers, "fan_count": None, "fetched_at": NOW}
+    return {
+        "page_id": "1",
+        "name": "P",
+        "link": None,
+        "category": None,
+        "followers_count": followers,
+        "fan_count": None,
+        "fetched_at": NOW,
+    }
 
 
 def test_rerun_replaces_its_own_partition(tmp_path):
@@ -29,8 +36,9 @@ def test_rerun_replaces_its_own_partition(tmp_path):
 def test_bad_row_names_entity_row_and_field(tmp_path):
     rows = [snapshot(1), {**snapshot(2), "page_id": None}]
     with pytest.raises(LandingError, match=r"facebook/page_snapshots row 1: field 'page_id'"):
-        write_partition(tmp_path, Partition("facebook", "page_snapshots", DS, "main"), rows,
-                        run_id="r", extracted_at=NOW)
+        write_partition(
+            tmp_path, Partition("facebook", "page_snapshots", DS, "main"), rows, run_id="r", extracted_at=NOW
+        )
     assert not any(tmp_path.rglob("*.parquet"))
 
 
@@ -46,5 +54,10 @@ def test_extraction_is_all_or_nothing(tmp_path):
 
 def test_unknown_field_is_refused(tmp_path):
     with pytest.raises(LandingError, match="not in the landing schema"):
-        write_partition(tmp_path, Partition("facebook", "page_snapshots", DS, "main"),
-                        [{**snapshot(1), "access_token": "x"}], run_id="r", extracted_at=NOW)
+        write_partition(
+            tmp_path,
+            Partition("facebook", "page_snapshots", DS, "main"),
+            [{**snapshot(1), "access_token": "x"}],
+            run_id="r",
+            extracted_at=NOW,
+        )

@@ -11,10 +11,20 @@ NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
 
 def land(landing, ds, account, followers, run_id="r"):
-    rows = [{"page_id": account, "name": "P", "link": None, "category": None,
-             "followers_count": followers, "fan_count": None, "fetched_at": NOW}]
-    return write_partition(landing, Partition("facebook", "page_snapshots", ds, account), rows,
-                           run_id=run_id, extracted_at=NOW)
+    rows = [
+        {
+            "page_id": account,
+            "name": "P",
+            "link": None,
+            "category": None,
+            "followers_count": followers,
+            "fan_count": None,
+            "fetched_at": NOW,
+        }
+    ]
+    return write_partition(
+        landing, Partition("facebook", "page_snapshots", ds, account), rows, run_id=run_id, extracted_at=NOW
+    )
 
 
 def rows(db):
@@ -45,7 +55,7 @@ def test_load_is_idempotent_per_partition(tmp_path):
     report = load_landing(db, landing)
     assert report.files_loaded == 2
     assert [(r[1], r[2]) for r in rows(db)] == [("a", 11), ("b", 20), ("a", 12)]
-    assert rows(db)[0][3] == "platform=facebook/entity=page_snapshots/ds=2026-11-18/account=a.parquet"
+    assert rows(db)[0][3] == "landing/platform=facebook/entity=page_snapshots/ds=2026-11-18/account=a.parquet"
     assert {(p.ds, p.account_key) for p in report.partitions} == {(d1, "a"), (d2, "a")}
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from socialpulse.config import Account
-from socialpulse.connectors.http import ApiClient, ApiError, AuthError, RetryPolicy, strip_secret_params
+from socialpulse.connectors.client import ApiClient, ApiError, AuthError, RetryPolicy, strip_secret_params
 from socialpulse.privacy import pseudonymise
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,11 @@ class GraphClient(ApiClient):
     def classify_error(self, response: httpx.Response, body: Any) -> ApiError:
         err = (body or {}).get("error") if isinstance(body, dict) else None
         if not isinstance(err, dict):
-            return ApiError(f"HTTP {response.status_code} without a Graph error body",
-                            status=response.status_code, transient=response.status_code >= 500)
+            return ApiError(
+                f"HTTP {response.status_code} without a Graph error body",
+                status=response.status_code,
+                transient=response.status_code >= 500,
+            )
         code, sub = err.get("code"), err.get("error_subcode")
         text = f"Graph error {code}" + (f"/{sub}" if sub else "") + f": {err.get('message', '')}"
         if code in AUTH_CODES:
@@ -81,11 +84,15 @@ class GraphClient(ApiClient):
                 f"{text}. The Page token is expired or revoked (code 190 / subcode {sub}): generate a new "
                 "long-lived Page token and update the Airflow Connection or environment variable; "
                 "nothing was written for this account.",
-                status=response.status_code, code=code,
+                status=response.status_code,
+                code=code,
             )
         if code in (10,) or (isinstance(code, int) and 200 <= code <= 299):
-            return AuthError(f"{text}. The token lacks a permission (pages_read_engagement, read_insights).",
-                             status=response.status_code, code=code)
+            return AuthError(
+                f"{text}. The token lacks a permission (pages_read_engagement, read_insights).",
+                status=response.status_code,
+                code=code,
+            )
         transient = bool(err.get("is_transient")) or code in TRANSIENT_CODES or response.status_code >= 500
         return ApiError(text, status=response.status_code, code=code, transient=transient)
 
@@ -284,17 +291,19 @@ class FacebookPagesExtractor:
             post_comments, total = self.comments(post_id)
             comments.extend(post_comments)
             insights.extend(self.post_insights(post_id))
-            posts.append({
-                "post_id": post_id,
-                "page_id": self.page_id,
-                "message": item.get("message"),
-                "created_time": parse_graph_time(item["created_time"]),
-                "permalink_url": item.get("permalink_url"),
-                "status_type": item.get("status_type"),
-                "shares_count": int((item.get("shares") or {}).get("count", 0)),
-                "comments_total_count": total,
-                "fetched_at": self.now,
-            })
+            posts.append(
+                {
+                    "post_id": post_id,
+                    "page_id": self.page_id,
+                    "message": item.get("message"),
+                    "created_time": parse_graph_time(item["created_time"]),
+                    "permalink_url": item.get("permalink_url"),
+                    "status_type": item.get("status_type"),
+                    "shares_count": int((item.get("shares") or {}).get("count", 0)),
+                    "comments_total_count": total,
+                    "fetched_at": self.now,
+                }
+            )
         return posts, insights, comments
 
     def post_insights(self, post_id: str) -> list[dict]:
@@ -307,21 +316,28 @@ class FacebookPagesExtractor:
             for item in self._insights(post_id, metrics, params):
                 for v in item.get("values", []):
                     for _, bvalue, value in _value_rows(v.get("value")):
-                        rows.append({
-                            "post_id": post_id,
-                            "page_id": self.page_id,
-                            "metric": item["name"],
-                            "period": item.get("period", "lifetime"),
-                            "breakdown": (breakdown or "type") if bvalue else "",
-                            "breakdown_value": bvalue,
-                            "value": value,
-                            "fetched_at": self.now,
-                        })
+                        rows.append(
+                            {
+                                "post_id": post_id,
+                                "page_id": self.page_id,
+                                "metric": item["name"],
+                                "period": item.get("period", "lifetime"),
+                                "breakdown": (breakdown or "type") if bvalue else "",
+                                "breakdown_value": bvalue,
+                                "value": value,
+                                "fetched_at": self.now,
+                            }
+                        )
         return rows
 
     def comments(self, post_id: str) -> tuple[list[dict], int]:
-        params = {"filter": "stream", "order": "chronological", "summary": "true",
-                  "fields": COMMENT_FIELDS, "limit": 100}
+        params = {
+            "filter": "stream",
+            "order": "chronological",
+            "summary": "true",
+            "fields": COMMENT_FIELDS,
+            "limit": 100,
+        }
         rows: list[dict] = []
         seen: set[str] = set()
         for item in self.client.paged(f"{post_id}/comments", params):
@@ -330,25 +346,29 @@ class FacebookPagesExtractor:
                 continue
             seen.add(cid)
             author = (item.get("from") or {}).get("id")
-            rows.append({
-                "comment_id": cid,
-                "post_id": post_id,
-                "page_id": self.page_id,
-                "parent_comment_id": (item.get("parent") or {}).get("id"),
-                "created_time": parse_graph_time(item["created_time"]),
-                "message": item.get("message"),
-                "author_pseudo_id": pseudonymise(PLATFORM, author, self.key),
-                "is_from_page": author == self.page_id,
-                "like_count": item.get("like_count"),
-                "permalink_url": item.get("permalink_url"),
-                "fetched_at": self.now,
-            })
+            rows.append(
+                {
+                    "comment_id": cid,
+                    "post_id": post_id,
+                    "page_id": self.page_id,
+                    "parent_comment_id": (item.get("parent") or {}).get("id"),
+                    "created_time": parse_graph_time(item["created_time"]),
+                    "message": item.get("message"),
+                    "author_pseudo_id": pseudonymise(PLATFORM, author, self.key),
+                    "is_from_page": author == self.page_id,
+                    "like_count": item.get("like_count"),
+                    "permalink_url": item.get("permalink_url"),
+                    "fetched_at": self.now,
+                }
+            )
         # The edge's summary.total_count counts what the API may not list (deleted, hidden);
         # we count what we landed so that fct and comment tables agree.
         return rows, len(rows)
 
 
-def build_client(base_url: str, token: str, account: Account, api_version: str | None,
-                 policy: RetryPolicy | None = None) -> GraphClient:
-    return GraphClient(base_url, token, account_key=account.key, api_version=api_version or DEFAULT_VERSION,
-                       policy=policy)
+def build_client(
+    base_url: str, token: str, account: Account, api_version: str | None, policy: RetryPolicy | None = None
+) -> GraphClient:
+    return GraphClient(
+        base_url, token, account_key=account.key, api_version=api_version or DEFAULT_VERSION, policy=policy
+    )

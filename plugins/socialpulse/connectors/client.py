@@ -206,9 +206,7 @@ class ApiClient:
 
             error = self.classify_error(response, body)
             if isinstance(error, AuthError) or not error.transient:
-                raise type(error)(
-                    f"{self._where(url)}: {error}", status=error.status, code=error.code, transient=False
-                )
+                raise type(error)(f"{self._where(url)}: {error}", status=error.status, code=error.code, transient=False)
             last_error = str(error)
             if attempt >= self.policy.max_attempts:
                 break

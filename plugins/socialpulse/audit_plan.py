@@ -1,0 +1,85 @@
+"""Which rows the audit checks after a load: the partitions just written, and what they feed.
+
+The build DAG's `load` task reports the (platform, entity, ds, account) partitions it
+loaded. Raw suites check exactly those partitions. Mart suites check the mart rows
+that those partitions feed, selected in SQL through the raw lineage (for example the
+(account, report_date) pairs of the page insights just loaded), so the audit's cost
+follows the day's data, not the warehouse's history.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+# Entities that may legitimately be empty for an account-day (no post, no comment);
+# the others must have rows, or the extraction is missing.
+MAY_BE_EMPTY = {"posts", "post_insights", "comments"}
+
+# Per platform: how raw lineage selects the mart rows a load feeds.
+# Each value is SQL over the platform's raw tables, with {raw_filter} for the partitions.
+MART_SCOPES: dict[str, dict[str, str]] = {
+    "facebook": {
+        "marts.fct_account_daily": (
+            "(account_id, report_date) in (select 'facebook:' || page_id, "
+            "(timezone('UTC', end_time) - interval 1 day)::date "
+            "from raw.facebook__page_insights where {raw_filter})"
+        ),
+        "marts.fct_post_engagement": (
+            "post_id in (select 'facebook:' || post_id from raw.facebook__posts where {raw_filter})"
+        ),
+        "marts.dim_posts": "post_id in (select 'facebook:' || post_id from raw.facebook__posts where {raw_filter})",
+        "marts.dim_accounts": (
+            "account_id in (select 'facebook:' || page_id from raw.facebook__page_snapshots where {raw_filter})"
+        ),
+    },
+}
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def partition_filter(keys: list[tuple[str, str]]) -> str:
+    """SQL predicate on raw lineage columns selecting (ds, account_key) pairs."""
+    listed = ", ".join(_quote(f"{ds}|{acc}") for ds, acc in sorted(set(keys)))
+    return f"(_ds::varchar || '|' || _account_key) in ({listed})"
+
+
+def plan_targets(loaded: dict) -> dict[str, list[dict]]:
+    """Audit targets for the raw layer and for the marts, from the load task's report."""
+    as_of = loaded.get("max_ds")
+    by_entity: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    # Nothing new (a manual rerun): re-check the newest partitions rather than nothing.
+    for p in loaded.get("partitions") or loaded.get("latest") or []:
+        by_entity[(p["platform"], p["entity"])].append((p["ds"], p["account_key"]))
+
+    raw, marts = [], []
+    platforms = sorted({platform for platform, _ in by_entity})
+    for (platform, entity), keys in sorted(by_entity.items()):
+        days = sorted({ds for ds, _ in keys})
+        accounts = sorted({acc for _, acc in keys})
+        raw.append(
+            {
+                "table": f"raw.{platform}__{entity}",
+                "suite": f"raw.{platform}__{entity}",
+                "where": partition_filter(keys),
+                "partition_label": f"ds={','.join(days)} accounts={','.join(accounts)}",
+                "allow_empty": entity in MAY_BE_EMPTY,
+                "as_of": days[-1],
+            }
+        )
+
+    for platform in platforms:
+        keys = [k for (p, e), ks in by_entity.items() if p == platform for k in ks]
+        raw_filter = partition_filter(keys)
+        for table, scope in MART_SCOPES.get(platform, {}).items():
+            marts.append(
+                {
+                    "table": table,
+                    "suite": table,
+                    "where": scope.format(raw_filter=raw_filter),
+                    "partition_label": f"rows fed by {platform} ds={','.join(sorted({d for d, _ in keys}))}",
+                    "as_of": as_of,
+                }
+            )
+    return {"raw": raw, "marts": marts}

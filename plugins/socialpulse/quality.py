@@ -1,0 +1,483 @@
+"""Audit of the DuckDB build with the committed Great Expectations suites.
+
+The publish of the marts is gated on this audit, so its failure message is what an
+on-call engineer reads first: it names the suite, the expectation, the partition and
+up to five offending rows, all in one exception.
+
+Why pandas and not GX's SQL datasource: over duckdb-engine GX returns empty results
+(GX issue 11579), so every batch is read here with the duckdb Python API (read-only,
+scoped by a `where` clause to the partitions just written) and handed to GX as a
+whole-dataframe batch of the `duckdb_batches` datasource.
+
+This module is importable without Airflow and without paying for GX at import time
+(DAG files import the operator at parse time): duckdb, pandas and great_expectations
+are imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+# No telemetry, whatever the environment says: set before great_expectations is
+# imported (it is imported lazily, below). The context config also says so.
+os.environ["GX_ANALYTICS_ENABLED"] = "false"
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+    from great_expectations.core import ExpectationSuiteValidationResult
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationValidationResult,
+    )
+    from great_expectations.core.validation_definition import ValidationDefinition
+    from great_expectations.data_context import FileDataContext
+
+SAMPLE_SIZE = 5
+"""Offending values/rows quoted per failing expectation: enough to act on, short enough to log."""
+
+EVENT_TOLERANCE = timedelta(days=2)
+"""How far past the audited ds a platform timestamp may lie.
+
+Facebook day periods end at 07:00/08:00 UTC the next day, and a run may see posts
+published after midnight, so `created_time`/`end_time` <= ds + 2 days.
+"""
+
+_TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
+_HIDDEN_KWARGS = {"batch_id"}
+_LONG_LIST = 8
+
+
+@dataclass(frozen=True)
+class AuditTarget:
+    """One batch to audit: rows of `table` matching `where`, checked by `suite`.
+
+    `partition_label` is for humans (e.g. ``ds=2025-03-01``) and appears in every
+    message. `as_of` is the audited logical date (``{{ ds }}``): it bounds the date
+    and timestamp range checks. Raw tables default it to the latest `_ds` of the
+    batch; mart targets must set it, because marts carry no `_ds`.
+    """
+
+    table: str
+    suite: str
+    where: str | None
+    partition_label: str
+    as_of: str | date | None = None
+    allow_empty: bool = False
+
+    def __post_init__(self) -> None:
+        if not _TABLE_NAME.match(self.table):
+            raise ValueError(f"audit target table must be '<schema>.<table>' in lower case, got {self.table!r}")
+
+    @property
+    def requires_rows(self) -> bool:
+        """Raw partitions must exist: an empty raw batch means a skipped extract or load.
+
+        Entities that can be empty for an account-day (no post that day) say so with
+        `allow_empty`; their partition files still exist, with zero rows.
+        """
+        return self.table.startswith("raw.") and not self.allow_empty
+
+    @property
+    def query(self) -> str:
+        schema, name = self.table.split(".")
+        sql = f'select * from "{schema}"."{name}"'
+        return f"{sql} where {self.where}" if self.where else sql
+
+    @classmethod
+    def coerce(cls, value: AuditTarget | Mapping[str, Any]) -> AuditTarget:
+        """Accept the dicts that Airflow templating renders as well as instances."""
+        if isinstance(value, AuditTarget):
+            return value
+        return cls(**dict(value))
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if isinstance(self.as_of, date):
+            data["as_of"] = self.as_of.isoformat()
+        return data
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed check, with what a reader needs to find the bad rows."""
+
+    suite: str
+    partition_label: str
+    expectation: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    unexpected_count: int | None = None
+    element_count: int | None = None
+    observed: Any = None
+    sample: list[Any] = field(default_factory=list)
+    detail: str | None = None
+    missing_columns: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> set[str]:
+        """Columns the check reads, as named in its kwargs."""
+        named = [self.kwargs.get(k) for k in ("column", "column_A", "column_B")]
+        return {c for c in [*named, *self.kwargs.get("column_list", [])] if isinstance(c, str)}
+
+    def describe(self) -> str:
+        parts = [f"suite {self.suite} [{self.partition_label}]: {_call(self.expectation, self.kwargs)}"]
+        if self.unexpected_count is not None:
+            of = f" of {self.element_count}" if self.element_count is not None else ""
+            parts.append(f"{self.unexpected_count} unexpected{of}")
+        if self.observed is not None:
+            parts.append(f"observed {self.observed!r}")
+        if self.sample:
+            parts.append(f"sample {self.sample!r}")
+        if self.detail:
+            parts.append(self.detail)
+        return " — ".join(parts)
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """Outcome of one target; `validation` is GX's own result when GX ran."""
+
+    target: AuditTarget
+    row_count: int
+    evaluated: int
+    failures: list[Failure]
+    seconds: float
+    validation: ExpectationSuiteValidationResult | None = None
+
+    @property
+    def success(self) -> bool:
+        return not self.failures
+
+    def summary_line(self) -> str:
+        t = self.target
+        state = "OK" if self.success else f"FAILED ({len(self.failures)} failing)"
+        return (
+            f"{t.suite} [{t.partition_label}]: {state}, {self.row_count} rows, "
+            f"{self.evaluated} expectations, {self.seconds:.2f}s"
+        )
+
+    def to_summary(self) -> dict[str, Any]:
+        return {
+            "suite": self.target.suite,
+            "table": self.target.table,
+            "partition": self.target.partition_label,
+            "success": self.success,
+            "rows": self.row_count,
+            "expectations": self.evaluated,
+            "failed": len(self.failures),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """All target results of one audit run."""
+
+    results: list[TargetResult]
+
+    @property
+    def success(self) -> bool:
+        return all(r.success for r in self.results)
+
+    @property
+    def failures(self) -> list[Failure]:
+        return [f for r in self.results for f in r.failures]
+
+    def summary_lines(self) -> list[str]:
+        return [r.summary_line() for r in self.results]
+
+    def to_summary(self) -> dict[str, Any]:
+        """A small JSON-able digest (XCom, logs): no rows, no GX objects."""
+        return {
+            "success": self.success,
+            "failed_expectations": len(self.failures),
+            "targets": [r.to_summary() for r in self.results],
+        }
+
+    def failure_message(self) -> str:
+        """One message naming every failure; empty when the audit passed."""
+        if self.success:
+            return ""
+        failed = [r for r in self.results if not r.success]
+        head = (
+            f"Data audit failed: {len(self.failures)} failing check(s) in "
+            f"{len(failed)} of {len(self.results)} suite(s)."
+        )
+        return "\n".join([head, *(f"- {f.describe()}" for f in self.failures)])
+
+    def raise_for_failures(self) -> None:
+        if not self.success:
+            raise AuditFailed(self)
+
+
+class AuditFailed(Exception):
+    """The audited data broke an expectation; the message says where and how."""
+
+    def __init__(self, report: AuditReport) -> None:
+        super().__init__(report.failure_message())
+        self.report = report
+
+
+def read_batch(db_path: Path | str, target: AuditTarget) -> pd.DataFrame:
+    """Rows of one target as pandas, from a read-only connection (never holds a write lock)."""
+    with _connect(db_path) as con:
+        return _read(con, target)
+
+
+def open_context(context_root: Path | str) -> FileDataContext:
+    """The committed File Data Context; refuses a folder without great_expectations.yml.
+
+    GX would otherwise scaffold a brand-new, empty project there and every suite
+    lookup would fail far from the cause.
+    """
+    root = Path(context_root)
+    if not (root / "great_expectations.yml").is_file():
+        raise FileNotFoundError(f"no great_expectations.yml in GX context root {root}")
+    import great_expectations as gx
+
+    _quiet_gx_logs()
+    return gx.get_context(mode="file", context_root_dir=str(root))
+
+
+def _quiet_gx_logs() -> None:
+    """GX logs every config load at INFO, which buries the audit summary in task logs.
+
+    Only a level nobody configured is changed: an explicit logging setup wins.
+    """
+    gx_logger = logging.getLogger("great_expectations")
+    if gx_logger.level == logging.NOTSET:
+        gx_logger.setLevel(logging.WARNING)
+
+
+def validation_definitions(context: FileDataContext) -> dict[str, ValidationDefinition]:
+    """Committed validation definitions keyed by suite name (one per suite)."""
+    return {vd.suite.name: vd for vd in context.validation_definitions.all()}
+
+
+def suite_parameters(as_of: date) -> dict[str, str]:
+    """Values of the `$PARAMETER`s the suites use, derived from the audited ds.
+
+    ISO strings, because GX parses them to the naive (DATE columns arrive as
+    datetime64) or UTC-aware (TIMESTAMPTZ columns) datetimes its comparisons need.
+    """
+    horizon = as_of + EVENT_TOLERANCE
+    return {
+        "max_ds": f"{as_of.isoformat()}T00:00:00",
+        "max_event_date": f"{horizon.isoformat()}T00:00:00",
+        "max_event_at": f"{horizon.isoformat()}T00:00:00+00:00",
+    }
+
+
+def run_audit(
+    context_root: Path | str,
+    db_path: Path | str,
+    targets: Sequence[AuditTarget | Mapping[str, Any]],
+) -> AuditReport:
+    """Validate every target with its committed validation definition.
+
+    Configuration mistakes (unknown suite, missing database, mart without `as_of`)
+    raise at once: they are not data failures. Data failures, including an empty raw
+    partition or an unreadable table, are collected into the report.
+    """
+    resolved = [AuditTarget.coerce(t) for t in targets]
+    db = Path(db_path)
+    if not db.is_file():
+        raise FileNotFoundError(f"DuckDB file to audit not found: {db}")
+    definitions = validation_definitions(open_context(context_root))
+    _check_targets(resolved, definitions)
+    with _connect(db) as con:
+        results = [_audit_target(con, definitions[t.suite], t) for t in resolved]
+    return AuditReport(results)
+
+
+def _connect(db_path: Path | str) -> duckdb.DuckDBPyConnection:
+    import duckdb
+
+    con = duckdb.connect(str(db_path), read_only=True)
+    # TIMESTAMPTZ converts to pandas in the session time zone: pin it so dtypes (and
+    # the suites' type checks) do not depend on the machine running the audit.
+    con.execute("set TimeZone = 'UTC'")
+    return con
+
+
+def _read(con: duckdb.DuckDBPyConnection, target: AuditTarget) -> pd.DataFrame:
+    return con.sql(target.query).df()
+
+
+def _check_targets(targets: Iterable[AuditTarget], definitions: Mapping[str, Any]) -> None:
+    problems = []
+    for t in targets:
+        if t.suite not in definitions:
+            problems.append(f"{t.suite}: no validation definition (known: {', '.join(sorted(definitions))})")
+        if t.as_of is None and not t.requires_rows:
+            problems.append(f"{t.suite}: as_of is required for non-raw targets (e.g. '{{{{ ds }}}}')")
+        try:
+            _as_date(t.as_of)
+        except ValueError:
+            problems.append(f"{t.suite}: as_of {t.as_of!r} is not a YYYY-MM-DD date")
+    if problems:
+        raise ValueError("invalid audit targets:\n" + "\n".join(problems))
+
+
+def _audit_target(
+    con: duckdb.DuckDBPyConnection, definition: ValidationDefinition, target: AuditTarget
+) -> TargetResult:
+    import duckdb
+
+    started = time.perf_counter()
+
+    def done(rows: int, evaluated: int, failures: list[Failure], validation: Any = None) -> TargetResult:
+        return TargetResult(target, rows, evaluated, failures, time.perf_counter() - started, validation)
+
+    try:
+        df = _read(con, target)
+    except duckdb.Error as err:
+        return done(0, 0, [_own_failure(target, "read_batch", f"`{target.query}` failed: {err}")])
+    if df.empty and target.requires_rows:
+        detail = (
+            f"`{target.query}` returned no rows: a missing partition is an error (was the extract or the load skipped?)"
+        )
+        return done(0, 0, [_own_failure(target, "batch_has_rows", detail)])
+    as_of = _resolve_as_of(target, df)
+    if as_of is None:
+        detail = "no as_of given and no non-null _ds in the batch: cannot bound the date checks"
+        return done(len(df), 0, [_own_failure(target, "resolve_as_of", detail)])
+    with warnings.catch_warnings():
+        # GX 1.24 calls pandas APIs that pandas 3 deprecates; the warnings are GX's to
+        # fix and would repeat in every task log.
+        warnings.simplefilter("ignore", category=_pandas_deprecations())
+        validation = definition.run(
+            batch_parameters={"dataframe": df},
+            expectation_parameters=suite_parameters(as_of),
+            result_format=_result_format(definition, df),
+        )
+    failures = _readable([_gx_failure(target, r) for r in validation.results if not r.success])
+    return done(len(df), len(validation.results), failures, validation)
+
+
+def _pandas_deprecations() -> type[Warning]:
+    from pandas import errors
+
+    return getattr(errors, "Pandas4Warning", FutureWarning)
+
+
+def _as_date(value: str | date | None) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date) or not value:
+        return value or None
+    return date.fromisoformat(str(value)[:10])
+
+
+def _resolve_as_of(target: AuditTarget, df: pd.DataFrame) -> date | None:
+    """The audited ds: the target's, else (raw tables) the latest `_ds` in the batch."""
+    as_of = _as_date(target.as_of)
+    if as_of is None and "_ds" in df.columns and df["_ds"].notna().any():
+        as_of = df["_ds"].max().date()
+    return as_of
+
+
+def _result_format(definition: ValidationDefinition, df: pd.DataFrame) -> dict[str, Any]:
+    """SUMMARY with up to 5 offending rows, identified by the suite's row-id columns.
+
+    Only columns present in the batch are named: GX fails every map expectation when
+    an index column is missing, which would bury the real "missing column" failure.
+    """
+    row_ids = [c for c in (definition.suite.meta or {}).get("row_id_columns", []) if c in df.columns]
+    fmt: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
+    if row_ids:
+        fmt["unexpected_index_column_names"] = row_ids
+    return fmt
+
+
+def _own_failure(target: AuditTarget, check: str, detail: str) -> Failure:
+    one_line = " ".join(detail.split())
+    return Failure(suite=target.suite, partition_label=target.partition_label, expectation=check, detail=one_line)
+
+
+def _gx_failure(target: AuditTarget, result: ExpectationValidationResult) -> Failure:
+    config = result.expectation_config
+    outcome = result.result or {}
+    mismatched = (outcome.get("details") or {}).get("mismatched") or {}
+    kwargs = {k: v for k, v in (config.kwargs or {}).items() if k not in _HIDDEN_KWARGS}
+    return Failure(
+        suite=target.suite,
+        partition_label=target.partition_label,
+        expectation=config.type,
+        kwargs=kwargs,
+        unexpected_count=outcome.get("unexpected_count"),
+        element_count=outcome.get("element_count"),
+        observed=None if mismatched else _jsonable(outcome.get("observed_value")),
+        sample=_sample(outcome),
+        detail=_detail(result),
+        missing_columns=tuple(mismatched.get("missing") or ()),
+    )
+
+
+def _readable(failures: list[Failure]) -> list[Failure]:
+    """Table-level failures first, minus the errors they explain.
+
+    A missing column makes every check on it raise ("column does not exist"); the
+    column-set failure already names it, so those echoes are dropped.
+    """
+    missing = {c for f in failures for c in f.missing_columns}
+    kept = [f for f in failures if not (f.detail and f.detail.startswith("error") and f.columns & missing)]
+    return sorted(kept, key=lambda f: (not f.expectation.startswith("expect_table_"), f.expectation))
+
+
+def _sample(outcome: Mapping[str, Any]) -> list[Any]:
+    """Offending rows (with their row ids) when GX gave them, else offending values."""
+    rows = outcome.get("partial_unexpected_index_list") or []
+    if rows and isinstance(rows[0], Mapping):
+        return [_jsonable(r) for r in rows[:SAMPLE_SIZE]]
+    values = outcome.get("partial_unexpected_list") or []
+    return [_jsonable(v) for v in values[:SAMPLE_SIZE]]
+
+
+def _detail(result: ExpectationValidationResult) -> str | None:
+    """The exception GX caught, or the column mismatch of a table-level check."""
+    mismatched = ((result.result or {}).get("details") or {}).get("mismatched")
+    if mismatched:
+        return f"mismatched columns {_jsonable(mismatched)}"
+    info = result.exception_info or {}
+    infos = [info] if "raised_exception" in info else list(info.values())
+    messages = {str(i.get("exception_message")) for i in infos if isinstance(i, Mapping) and i.get("raised_exception")}
+    return "error: " + " ".join("; ".join(sorted(messages)).split()) if messages else None
+
+
+def _call(expectation: str, kwargs: Mapping[str, Any]) -> str:
+    if not kwargs:
+        return expectation
+    args = ", ".join(f"{k}={_short(_jsonable(v))}" for k, v in kwargs.items())
+    return f"{expectation}({args})"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list) and len(value) > _LONG_LIST:
+        return f"[{len(value)} items]"
+    return repr(value)
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON types for messages and XCom (Timestamps, numpy scalars, NaN...)."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    import pandas as pd
+
+    if pd.api.types.is_scalar(value) and pd.isna(value):  # None, NaN, NaT, pd.NA
+        return None
+    if isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "item") and not hasattr(value, "isoformat"):  # numpy scalars
+        return _jsonable(value.item())
+    return str(value)

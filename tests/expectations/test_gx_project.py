@@ -1,0 +1,141 @@
+"""The committed GX project loads, and its suites agree with the contracts they guard."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+from gx_builders import CONTEXT_ROOT, RAW_ENTITIES
+
+from socialpulse.landing_schemas import schema_for
+from socialpulse.quality import open_context, suite_parameters, validation_definitions
+
+REPO = CONTEXT_ROOT.parent
+MART_CONTRACTS = REPO / "dbt_project" / "models" / "marts" / "_marts__models.yml"
+MARTS = ("fct_account_daily", "fct_post_engagement", "dim_posts", "dim_accounts")
+SUITES = [f"raw.facebook__{e}" for e in RAW_ENTITIES] + [f"marts.{m}" for m in MARTS]
+PANDAS_KIND = {  # what DuckDB types look like once read with .df()
+    "varchar": "str",
+    "bigint": "int64",
+    "double": "float64",
+    "boolean": "bool",
+    "date": "datetime64",
+    "timestamp with time zone": "Timestamp",
+}
+
+
+@pytest.fixture(scope="module")
+def context():
+    return open_context(CONTEXT_ROOT)
+
+
+@pytest.fixture(scope="module")
+def definitions(context):
+    return validation_definitions(context)
+
+
+def _suite_json(name: str) -> dict:
+    layer, table = name.split(".")
+    return json.loads((CONTEXT_ROOT / "expectations" / layer / f"{table}.json").read_text())
+
+
+def _column_types(suite: dict) -> dict[str, str]:
+    return {
+        e["kwargs"]["column"]: e["kwargs"]["type_"]
+        for e in suite["expectations"]
+        if e["type"] == "expect_column_values_to_be_of_type"
+    }
+
+
+def _column_set(suite: dict) -> set[str]:
+    (exp,) = [e for e in suite["expectations"] if e["type"] == "expect_table_columns_to_match_set"]
+    assert exp["kwargs"].get("exact_match", True) is not False
+    return set(exp["kwargs"]["column_set"])
+
+
+def test_context_is_the_committed_file_context_without_telemetry(context):
+    assert type(context).__name__ == "FileDataContext"
+    assert Path(context.root_directory).resolve() == CONTEXT_ROOT.resolve()
+    assert context.variables.analytics_enabled is False
+    assert context.progress_bars["globally"] is False
+    assert context.progress_bars["metric_calculations"] is False
+    assert (CONTEXT_ROOT / ".gitignore").read_text().split() == ["uncommitted/"]
+
+
+def test_every_suite_is_non_empty_and_validated_by_one_definition(context, definitions):
+    suites = {s.name: s for s in context.suites.all()}
+    assert sorted(suites) == sorted(SUITES)
+    for name, suite in suites.items():
+        assert len(suite.expectations) >= 10, name
+        assert suite.meta.get("row_id_columns"), f"{name}: meta.row_id_columns names the rows in messages"
+    assert sorted(definitions) == sorted(SUITES)
+    assert len(context.validation_definitions.all()) == len(SUITES)
+
+
+def test_definitions_read_whole_dataframes_of_duckdb_batches(definitions):
+    for suite, vd in definitions.items():
+        assert vd.name == suite
+        assert vd.data_source.name == "duckdb_batches"
+        assert vd.data_source.type == "pandas"
+        assert vd.asset.name == suite and vd.asset.type == "dataframe"
+        assert vd.batch_definition.name == "whole_dataframe"
+
+
+def test_every_definition_belongs_to_one_checkpoint(context, definitions):
+    members: dict[str, list[str]] = {}
+    for checkpoint in context.checkpoints.all():
+        for vd in checkpoint.validation_definitions:
+            members.setdefault(vd.name, []).append(checkpoint.name)
+    assert members == {name: ["marts" if name.startswith("marts.") else "raw_facebook"] for name in definitions}
+
+
+@pytest.mark.parametrize("entity", RAW_ENTITIES)
+def test_raw_suite_matches_the_landing_contract(entity):
+    suite = _suite_json(f"raw.facebook__{entity}")
+    landing = schema_for("facebook", entity)
+    expected = {*landing.names, "_landing_file", "_loaded_at"}
+    assert _column_set(suite) == expected
+    assert set(_column_types(suite)) == expected
+    required = {f.name for f in landing if not f.nullable} | {"_landing_file", "_loaded_at"}
+    not_null = {
+        e["kwargs"]["column"] for e in suite["expectations"] if e["type"] == "expect_column_values_to_not_be_null"
+    }
+    assert not_null == required
+    (unique,) = [e for e in suite["expectations"] if e["type"] == "expect_compound_columns_to_be_unique"]
+    assert set(unique["kwargs"]["column_list"]) <= required, "key columns must be non-nullable"
+
+
+@pytest.mark.skipif(not MART_CONTRACTS.exists(), reason="dbt mart contracts not in this checkout")
+@pytest.mark.parametrize("model", MARTS)
+def test_mart_suite_matches_the_dbt_contract(model):
+    models = {m["name"]: m for m in yaml.safe_load(MART_CONTRACTS.read_text())["models"]}
+    contract = {c["name"]: PANDAS_KIND[c["data_type"]] for c in models[model]["columns"]}
+    suite = _suite_json(f"marts.{model}")
+    assert _column_set(suite) == set(contract)
+    assert _column_types(suite) == contract
+
+
+@pytest.mark.parametrize("model", MARTS)
+def test_mart_suites_leave_keys_and_nulls_to_dbt(model):
+    """CONVENTIONS rule 15: dbt tests and contracts own keys and nulls; no check twice."""
+    owned_by_dbt = {
+        "expect_column_values_to_be_unique",
+        "expect_compound_columns_to_be_unique",
+        "expect_column_values_to_not_be_null",
+        "expect_select_column_values_to_be_unique_within_record",
+        "expect_multicolumn_values_to_be_unique",
+    }
+    types = {e["type"] for e in _suite_json(f"marts.{model}")["expectations"]}
+    assert not types & owned_by_dbt
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_every_suite_parameter_is_provided_by_the_audit(suite):
+    text = json.dumps(_suite_json(suite))
+    provided = suite_parameters(date(2026, 11, 19))
+    used = {part.split('"')[0] for part in text.split('{"$PARAMETER": "')[1:]}
+    assert used, f"{suite} bounds no date"
+    assert used <= set(provided)
