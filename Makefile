@@ -16,7 +16,7 @@ export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED := False
 
 DAYS ?= 90
 
-.PHONY: help bootstrap install manifest demo test test-fast lint summary sandbox clean
+.PHONY: help bootstrap install manifest demo test test-fast lint bench summary sandbox clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ test: $(BIN)/socialpulse manifest ## Run every test (unit, dbt, GX, Airflow, end
 
 test-fast: $(BIN)/socialpulse ## Tests without the integration ones
 	$(BIN)/pytest -m "not integration"
+
+bench: $(BIN)/socialpulse ## Benchmarks (bench/); results appended to bench/RESULTS.md
+	$(BIN)/python bench/dag_parse.py --record
 
 lint: $(BIN)/socialpulse ## ruff
 	$(BIN)/ruff check .

@@ -92,7 +92,14 @@ with DAG(
     )
     # Only the producer runs dbt (and writes DuckDB); watcher sensors merely read XCom,
     # so they must not hold the single writer slot the producer waits for.
-    dag.get_task(f"{dbt.group_id}.dbt_producer_watcher").pool = DUCKDB_WRITER_POOL
+    producer = dag.get_task(f"{dbt.group_id}.dbt_producer_watcher")
+    producer.pool = DUCKDB_WRITER_POOL
+    # In a task group Cosmos lets the root watchers start beside the producer. Under
+    # `airflow dags test` (one task at a time) a watcher that defers first would wait
+    # forever for a producer that cannot start, so the watchers follow the producer.
+    for _t in dbt.get_roots():
+        if _t is not producer and hasattr(_t, "producer_task_id"):
+            producer >> _t
 
     @task(multiple_outputs=True)
     def plan_audit(loaded: dict) -> dict:

@@ -102,11 +102,13 @@ def pipeline_env(settings: Settings, sandbox_url: str) -> dict[str, str]:
 
 
 def _run(cmd: list[str], env: dict[str, str], log_file: Path | None = None) -> subprocess.CompletedProcess:
-    proc = subprocess.run(cmd, env=env, cwd=REPO_ROOT, capture_output=True, text=True)
-    if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        log_file.write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
-    return proc
+    """Run a command; with `log_file`, its output streams there (readable while it runs)."""
+    if log_file is None:
+        return subprocess.run(cmd, env=env, cwd=REPO_ROOT, capture_output=True, text=True)
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "w") as fh:
+        proc = subprocess.run(cmd, env=env, cwd=REPO_ROOT, stdout=fh, stderr=subprocess.STDOUT, text=True)
+    return subprocess.CompletedProcess(cmd, proc.returncode, log_file.read_text(errors="replace"), "")
 
 
 def ensure_manifest(env: dict[str, str]) -> None:
