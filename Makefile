@@ -5,6 +5,12 @@ SHELL := /bin/bash
 PYTHON ?= python3
 # uv: on PATH, or installed into the user's Python by `make bootstrap`
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+# Local settings (copy .env.example to .env); the environment still wins over the file.
+ifneq (,$(wildcard .env))
+include .env
+export $(shell sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' .env)
+endif
+
 VENV := .venv
 BIN := $(VENV)/bin
 export SOCIALPULSE_HOME ?= $(CURDIR)/data

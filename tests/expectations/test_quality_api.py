@@ -51,9 +51,12 @@ def test_target_from_mapping_and_back():
         "where": "_ds = '2026-11-19'",
         "partition_label": "ds=2026-11-19",
         "as_of": "2026-11-19",
+        "allow_empty": True,
     }
     target = AuditTarget.coerce(data)
     assert target.to_dict() == data
+    assert not target.requires_rows, "a posts partition may be empty (no post that day)"
+    assert AuditTarget.coerce({**data, "allow_empty": False}).requires_rows
     assert AuditTarget.coerce(target) is target
     with pytest.raises(ValueError, match=re.escape("<schema>.<table>")):
         AuditTarget(table="posts; drop table x", suite="s", where=None, partition_label="p")

@@ -118,6 +118,16 @@ def test_empty_partition_is_a_failure_not_silence(good_build, entity):
         report.raise_for_failures()
 
 
+def test_an_entity_allowed_to_be_empty_passes_when_empty(good_build):
+    """No post on an account-day is a fact, not a missing extraction (the file exists, empty)."""
+    from dataclasses import replace
+
+    missing = DS + timedelta(days=1)
+    target = replace(raw_target("posts", ds=missing), allow_empty=True, as_of=missing.isoformat())
+    report = run_audit(CONTEXT_ROOT, good_build, [target])
+    assert report.success, report.failure_message()
+
+
 def test_audit_is_scoped_to_the_partition(tmp_path):
     """Damage in an older partition does not fail today's audit, and is caught in its own."""
     old = raw_frame("posts", DS - timedelta(days=1))

@@ -159,66 +159,52 @@ class ApiClient:
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         url = strip_secret_params(self.url(path))
-        attempt = 0
+        failures = 0
         throttle_waited = 0.0
-        last_error: str = ""
         while True:
-            attempt += 1
             self.stats.requests += 1
             try:
                 response = self._http.get(url, params=params)
             except httpx.TransportError as exc:  # timeouts, refused and dropped connections
-                last_error = f"{type(exc).__name__}"
-                if attempt >= self.policy.max_attempts:
-                    break
-                self.stats.retries += 1
-                log.warning("%s: %s, retry %d", self._where(url), last_error, attempt)
-                self._sleep(self._backoff(attempt))
-                continue
-
-            self.stats.statuses[response.status_code] = self.stats.statuses.get(response.status_code, 0) + 1
-            body = _json_or_none(response)
-
-            if response.is_success:
-                if body is None:
-                    last_error = "malformed JSON body"
-                    if attempt >= self.policy.max_attempts:
-                        break
-                    self.stats.retries += 1
-                    log.warning("%s: %s, retry %d", self._where(url), last_error, attempt)
-                    self._sleep(self._backoff(attempt))
+                problem = type(exc).__name__
+            else:
+                self.stats.statuses[response.status_code] = self.stats.statuses.get(response.status_code, 0) + 1
+                body = _json_or_none(response)
+                wait = None if response.is_success else self.throttle_delay(response, body)
+                if response.is_success and body is not None:
+                    self._sleep(self.pace_delay(response), paced=True)
+                    return body
+                if response.is_success:
+                    problem = "malformed JSON body"
+                elif wait is not None:  # a throttle is not a failed attempt: wait as told
+                    self.stats.throttled += 1
+                    wait = max(wait, self._backoff(1))
+                    throttle_waited += wait
+                    if throttle_waited > self.policy.max_throttle_wait:
+                        raise TransientApiError(
+                            f"{self._where(url)}: still throttled after waiting {throttle_waited:.0f} s; "
+                            "the task will be retried by Airflow",
+                            status=response.status_code,
+                            transient=True,
+                        )
+                    log.warning("%s: throttled (HTTP %d), waiting %.1f s", self._where(url), response.status_code, wait)
+                    self._sleep(wait)
                     continue
-                self._sleep(self.pace_delay(response), paced=True)
-                return body
-
-            wait = self.throttle_delay(response, body)
-            if wait is not None:
-                self.stats.throttled += 1
-                wait = max(wait, self._backoff(1))
-                throttle_waited += wait
-                last_error = f"throttled (HTTP {response.status_code})"
-                if throttle_waited > self.policy.max_throttle_wait:
-                    break
-                log.warning("%s: throttled, waiting %.1f s", self._where(url), wait)
-                self._sleep(wait)
-                attempt -= 1  # a throttle is not a failed attempt
-                continue
-
-            error = self.classify_error(response, body)
-            if isinstance(error, AuthError) or not error.transient:
-                raise type(error)(f"{self._where(url)}: {error}", status=error.status, code=error.code, transient=False)
-            last_error = str(error)
-            if attempt >= self.policy.max_attempts:
-                break
+                else:
+                    error = self.classify_error(response, body)
+                    if not error.transient:
+                        raise type(error)(f"{self._where(url)}: {error}", status=error.status, code=error.code)
+                    problem = str(error)
+            failures += 1
+            if failures >= self.policy.max_attempts:
+                raise TransientApiError(
+                    f"{self._where(url)}: still failing after {failures} attempts ({problem}); "
+                    "the platform may be down: the task will be retried by Airflow",
+                    transient=True,
+                )
             self.stats.retries += 1
-            log.warning("%s: %s, retry %d", self._where(url), last_error, attempt)
-            self._sleep(self._backoff(attempt))
-
-        raise TransientApiError(
-            f"{self._where(url)}: still failing after {attempt} attempts ({last_error}); "
-            "the platform may be down: the task will be retried by Airflow",
-            transient=True,
-        )
+            log.warning("%s: %s, retry %d", self._where(url), problem, failures)
+            self._sleep(self._backoff(failures))
 
 
 def _json_or_none(response: httpx.Response) -> Any:

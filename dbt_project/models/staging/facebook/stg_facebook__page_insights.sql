@@ -30,12 +30,7 @@ final as (
         end as report_date,
 
         -- lineage
-        _ds,
-        _extracted_at,
-        _run_id,
-        _source,
-        _landing_file,
-        _loaded_at
+        {{ lineage_columns() }}
 
     from source
 

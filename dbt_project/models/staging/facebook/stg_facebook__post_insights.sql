@@ -28,12 +28,7 @@ final as (
         fetched_at,
 
         -- lineage
-        _ds,
-        _extracted_at,
-        _run_id,
-        _source,
-        _landing_file,
-        _loaded_at
+        {{ lineage_columns() }}
 
     from source
 
