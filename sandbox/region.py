@@ -85,7 +85,7 @@ class Account:
 
 _FB_FORMATS = {"photo": 0.42, "video": 0.12, "link": 0.22, "text": 0.09, "reel": 0.15}
 
-ACCOUNTS: tuple[Account, ...] = (
+_FACEBOOK: tuple[Account, ...] = (
     Account(
         platform="facebook",
         key="region_main",
@@ -199,5 +199,19 @@ def _check() -> None:
         if abs(sum(account.audience.values()) - 1.0) > 1e-9:
             raise ValueError(f"{account.key}: audience shares do not sum to 1")
 
+
+# Accounts on the other platforms live beside each other in sandbox/accounts/, one
+# module per platform, so that adding a platform touches no other platform's table.
+# Imported here, after Account is defined, because those modules build Accounts.
+from sandbox.accounts import bluesky, instagram, linkedin, mastodon, x  # noqa: E402
+
+ACCOUNTS: tuple[Account, ...] = (
+    *_FACEBOOK,
+    *instagram.ACCOUNTS,
+    *linkedin.ACCOUNTS,
+    *x.ACCOUNTS,
+    *bluesky.ACCOUNTS,
+    *mastodon.ACCOUNTS,
+)
 
 _check()

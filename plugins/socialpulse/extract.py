@@ -14,14 +14,13 @@ from datetime import UTC, date, datetime
 
 from socialpulse import credentials
 from socialpulse.config import Account, AccountsConfig
-from socialpulse.connectors import facebook
+from socialpulse.connectors import connector
+from socialpulse.connectors.base import ExtractContext, Window
 from socialpulse.connectors.client import RetryPolicy
 from socialpulse.landing import write_extraction
 from socialpulse.settings import Settings
 
 log = logging.getLogger(__name__)
-
-SUPPORTED = {"facebook"}
 
 
 @dataclass
@@ -34,6 +33,7 @@ class ExtractResult:
     requests: int
     retries: int
     throttled: int
+    token_expires_at: str | None = None
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -50,22 +50,31 @@ def extract_account(
     policy: RetryPolicy | None = None,
     now: datetime | None = None,
 ) -> ExtractResult:
-    if account.platform not in SUPPORTED:
-        raise NotImplementedError(f"{account.platform}/{account.key}: no connector for this platform yet")
+    module = connector(account.platform)
     pconf = config.platforms[account.platform]
-    window = facebook.Window.ending(ds, days or pconf.lookback_days)
-    token = credentials.api_token(settings, account.platform, account.key)
-    key = credentials.pseudonym_key(settings)
-    extracted_at = now or datetime.now(UTC)
-    with facebook.build_client(
-        settings.base_url(account.platform), token, account, pconf.api_version, policy
-    ) as client:
-        extractor = facebook.FacebookPagesExtractor(client, account, key, now=extracted_at)
-        entities = extractor.extract(window)
-        stats = client.stats
-    rows = write_extraction(
-        settings.landing_dir, account.platform, account.key, ds, entities, run_id=run_id, extracted_at=extracted_at
+    window = Window.ending(ds, days or pconf.lookback_days)
+    ctx = ExtractContext(
+        base_url=settings.base_url(account.platform),
+        token=credentials.api_token(settings, account.platform, account.key),
+        account=account,
+        window=window,
+        pseudonym_key=credentials.pseudonym_key(settings),
+        now=now or datetime.now(UTC),
+        api_version=pconf.api_version,
+        options=dict(pconf.options),
+        policy=policy,
     )
+    extraction = module.extract(ctx)
+    rows = write_extraction(
+        settings.landing_dir,
+        account.platform,
+        account.key,
+        ds,
+        extraction.entities,
+        run_id=run_id,
+        extracted_at=ctx.now,
+    )
+    stats = extraction.stats
     result = ExtractResult(
         platform=account.platform,
         account_key=account.key,
@@ -75,6 +84,7 @@ def extract_account(
         requests=stats.requests,
         retries=stats.retries,
         throttled=stats.throttled,
+        token_expires_at=extraction.token_expires_at.isoformat() if extraction.token_expires_at else None,
     )
     log.info(
         "%s/%s ds=%s window=%s rows=%s requests=%d retries=%d throttled=%d",

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from socialpulse.landing import Partition, list_partitions
-from socialpulse.landing_schemas import schema_for
+from socialpulse.landing_schemas import SCHEMAS, schema_for
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,22 @@ def _check_columns(con: duckdb.DuckDBPyConnection, files: list[Path], platform: 
             )
 
 
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """An empty raw table for every known landing entity, so that staging models of a
+    platform that has no account yet still build (as empty views)."""
+    for (plat, entity), schema in SCHEMAS.items():
+        empty = schema.empty_table()
+        con.register("_empty_landing", empty)
+        try:
+            con.execute(
+                f"create table if not exists {raw_table(plat, entity)} as "
+                "select *, null::varchar as _landing_file, null::timestamptz as _loaded_at "
+                "from _empty_landing limit 0"
+            )
+        finally:
+            con.unregister("_empty_landing")
+
+
 def load_landing(build_db: Path, landing_dir: Path, *, platform: str | None = None) -> LoadReport:
     report = LoadReport()
     build_db.parent.mkdir(parents=True, exist_ok=True)
@@ -102,6 +118,7 @@ def load_landing(build_db: Path, landing_dir: Path, *, platform: str | None = No
         con.execute("set timezone = 'UTC'")
         con.execute("create schema if not exists raw")
         con.execute(LOAD_LOG_DDL)
+        ensure_raw_tables(con)
         loaded = {
             row[0]: (row[1], row[2])
             for row in con.execute("select landing_file, file_size, file_mtime_ns from raw._load_log").fetchall()

@@ -18,17 +18,20 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import httpx
+import pyarrow as pa
 
 from socialpulse.config import Account
+from socialpulse.connectors.base import ExtractContext, Extraction, Window
 from socialpulse.connectors.client import ApiClient, ApiError, AuthError, RetryPolicy, strip_secret_params
 from socialpulse.privacy import pseudonymise
 
 log = logging.getLogger(__name__)
+
+TS = pa.timestamp("us", tz="UTC")
 
 PLATFORM = "facebook"
 DEFAULT_VERSION = "v25.0"
@@ -53,6 +56,76 @@ POST_LIFETIME_METRICS = (
 )
 PAID_BREAKDOWN = "is_from_ads"
 COMMENT_FIELDS = "id,message,created_time,from,parent,permalink_url,like_count"
+
+LANDING_SCHEMAS: dict[str, list[pa.Field]] = {
+    # GET /{page-id}?fields=id,name,link,category,followers_count,fan_count
+    # One row per page and extract run: a snapshot "as of" fetched_at.
+    "page_snapshots": [
+        pa.field("page_id", pa.string(), nullable=False),
+        pa.field("name", pa.string()),
+        pa.field("link", pa.string()),
+        pa.field("category", pa.string()),
+        pa.field("followers_count", pa.int64()),
+        pa.field("fan_count", pa.int64()),
+        pa.field("fetched_at", TS, nullable=False),
+    ],
+    # GET /{page-id}/insights?metric=...&period=day[&breakdown=is_from_ads]
+    # Long format, one row per (metric, end_time, breakdown value). `breakdown` and
+    # `breakdown_value` are '' for the plain total. Report date = end_time - 1 day.
+    "page_insights": [
+        pa.field("page_id", pa.string(), nullable=False),
+        pa.field("metric", pa.string(), nullable=False),
+        pa.field("period", pa.string(), nullable=False),
+        pa.field("end_time", TS, nullable=False),
+        pa.field("breakdown", pa.string(), nullable=False),
+        pa.field("breakdown_value", pa.string(), nullable=False),
+        pa.field("value", pa.int64()),
+    ],
+    # GET /{page-id}/posts?fields=id,message,created_time,permalink_url,status_type,shares
+    # One row per post seen by the run; comments_total_count comes from the
+    # comments edge summary (filter=stream, replies included).
+    "posts": [
+        pa.field("post_id", pa.string(), nullable=False),
+        pa.field("page_id", pa.string(), nullable=False),
+        pa.field("message", pa.string()),
+        pa.field("created_time", TS, nullable=False),
+        pa.field("permalink_url", pa.string()),
+        pa.field("status_type", pa.string()),
+        pa.field("shares_count", pa.int64()),
+        pa.field("comments_total_count", pa.int64()),
+        pa.field("fetched_at", TS, nullable=False),
+    ],
+    # GET /{post-id}/insights?metric=...&period=lifetime[&breakdown=is_from_ads]
+    # Long format: one row per (post, metric, breakdown value), lifetime values as of
+    # fetched_at. Dict-valued metrics (post_reactions_by_type_total, post_clicks_by_type)
+    # are exploded with breakdown = 'type'.
+    "post_insights": [
+        pa.field("post_id", pa.string(), nullable=False),
+        pa.field("page_id", pa.string(), nullable=False),
+        pa.field("metric", pa.string(), nullable=False),
+        pa.field("period", pa.string(), nullable=False),
+        pa.field("breakdown", pa.string(), nullable=False),
+        pa.field("breakdown_value", pa.string(), nullable=False),
+        pa.field("value", pa.int64()),
+        pa.field("fetched_at", TS, nullable=False),
+    ],
+    # GET /{post-id}/comments?filter=stream&order=chronological
+    # Commenters are pseudonymised here: author_pseudo_id is a keyed hash of the
+    # platform user id; names and raw ids never reach landing.
+    "comments": [
+        pa.field("comment_id", pa.string(), nullable=False),
+        pa.field("post_id", pa.string(), nullable=False),
+        pa.field("page_id", pa.string(), nullable=False),
+        pa.field("parent_comment_id", pa.string()),
+        pa.field("created_time", TS, nullable=False),
+        pa.field("message", pa.string()),
+        pa.field("author_pseudo_id", pa.string()),
+        pa.field("is_from_page", pa.bool_(), nullable=False),
+        pa.field("like_count", pa.int64()),
+        pa.field("permalink_url", pa.string()),
+        pa.field("fetched_at", TS, nullable=False),
+    ],
+}
 
 THROTTLE_CODES = {4, 17, 32, 341, 613, 80001, 80002}
 AUTH_CODES = {102, 190}
@@ -142,25 +215,6 @@ class GraphClient(ApiClient):
             body = self.get_json(nxt)
 
 
-@dataclass(frozen=True)
-class Window:
-    """Days [start, end] inclusive that one extraction covers."""
-
-    start: date
-    end: date
-
-    @classmethod
-    def ending(cls, ds: date, days: int) -> Window:
-        return cls(ds - timedelta(days=max(1, days) - 1), ds)
-
-    def chunks(self, size: int = MAX_WINDOW_DAYS) -> Iterator[Window]:
-        cur = self.start
-        while cur <= self.end:
-            last = min(self.end, cur + timedelta(days=size - 1))
-            yield Window(cur, last)
-            cur = last + timedelta(days=1)
-
-
 def parse_graph_time(value: str) -> datetime:
     """Graph timestamps look like 2026-11-25T08:00:00+0000."""
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z").astimezone(UTC)
@@ -232,7 +286,7 @@ class FacebookPagesExtractor:
 
     def page_insights(self, window: Window) -> list[dict]:
         rows: list[dict] = []
-        for chunk in window.chunks():
+        for chunk in window.chunks(MAX_WINDOW_DAYS):
             params = {
                 "period": "day",
                 "since": chunk.start.isoformat(),
@@ -372,3 +426,11 @@ def build_client(
     return GraphClient(
         base_url, token, account_key=account.key, api_version=api_version or DEFAULT_VERSION, policy=policy
     )
+
+
+def extract(ctx: ExtractContext) -> Extraction:
+    """One Page, one window: the connector entry point (see socialpulse.connectors)."""
+    with build_client(ctx.base_url, ctx.token, ctx.account, ctx.api_version, ctx.policy) as client:
+        entities = FacebookPagesExtractor(client, ctx.account, ctx.pseudonym_key, now=ctx.now).extract(ctx.window)
+        # Page tokens made from a long-lived user token do not expire (see reference §1.2).
+        return Extraction(entities=entities, stats=client.stats)
