@@ -1,6 +1,7 @@
-"""The landing zone: immutable Parquet files, one per (platform, entity, ds, account).
+"""The landing zone: immutable Parquet files, one per (platform, entity, ds, account, source).
 
-    landing/platform=<p>/entity=<e>/ds=<YYYY-MM-DD>/account=<key>.parquet
+    landing/platform=<p>/entity=<e>/ds=<YYYY-MM-DD>/account=<key>.parquet       (API)
+    landing/platform=<p>/entity=<e>/ds=<YYYY-MM-DD>/account=<key>.csv.parquet   (CSV import)
 
 Extract tasks run in parallel and never touch DuckDB; each writes its own files.
 A file is written under a temporary name in the same folder, flushed, then renamed
@@ -27,7 +28,7 @@ from socialpulse.landing_schemas import schema_for
 
 _PATH_RE = re.compile(
     r"platform=(?P<platform>[a-z0-9_]+)/entity=(?P<entity>[a-z0-9_]+)/"
-    r"ds=(?P<ds>\d{4}-\d{2}-\d{2})/account=(?P<account>[a-z0-9_]+)\.parquet$"
+    r"ds=(?P<ds>\d{4}-\d{2}-\d{2})/account=(?P<account>[a-z0-9_]+)(?:\.(?P<source>[a-z]+))?\.parquet$"
 )
 
 
@@ -41,10 +42,13 @@ class Partition:
     entity: str
     ds: date
     account_key: str
+    source: str = "api"
 
     def relpath(self) -> str:
+        suffix = "" if self.source == "api" else f".{self.source}"
         return (
-            f"platform={self.platform}/entity={self.entity}/ds={self.ds.isoformat()}/account={self.account_key}.parquet"
+            f"platform={self.platform}/entity={self.entity}/ds={self.ds.isoformat()}/"
+            f"account={self.account_key}{suffix}.parquet"
         )
 
     @classmethod
@@ -52,7 +56,7 @@ class Partition:
         m = _PATH_RE.search(Path(path).as_posix())
         if not m:
             raise LandingError(f"{path}: not a landing partition path")
-        return cls(m["platform"], m["entity"], date.fromisoformat(m["ds"]), m["account"])
+        return cls(m["platform"], m["entity"], date.fromisoformat(m["ds"]), m["account"], m["source"] or "api")
 
 
 def to_table(platform: str, entity: str, rows: Iterable[dict], lineage: dict) -> pa.Table:
@@ -78,7 +82,7 @@ def _lineage(partition: Partition, run_id: str, extracted_at: datetime, source: 
         "_ds": partition.ds,
         "_run_id": run_id,
         "_extracted_at": extracted_at,
-        "_source": source,
+        "_source": partition.source,
     }
 
 
@@ -103,6 +107,7 @@ def write_partition(
     extracted_at: datetime,
     source: str = "api",
 ) -> Path:
+    partition = Partition(partition.platform, partition.entity, partition.ds, partition.account_key, source)
     table = to_table(partition.platform, partition.entity, rows, _lineage(partition, run_id, extracted_at, source))
     final = landing_dir / partition.relpath()
     _write_atomically(final, table)
@@ -123,7 +128,7 @@ def write_extraction(
     """Validate every entity first, then write them: bad rows never leave half a run."""
     tables = {}
     for entity, rows in entities.items():
-        part = Partition(platform, entity, ds, account_key)
+        part = Partition(platform, entity, ds, account_key, source)
         tables[part] = to_table(platform, entity, rows, _lineage(part, run_id, extracted_at, source))
     for part, table in tables.items():
         _write_atomically(landing_dir / part.relpath(), table)
@@ -131,7 +136,7 @@ def write_extraction(
 
 
 def list_partitions(landing_dir: Path, platform: str | None = None) -> list[tuple[Partition, Path]]:
-    pattern = f"platform={platform or '*'}/entity=*/ds=*/account=*.parquet"
+    pattern = f"platform={platform or '*'}/entity=*/ds=*/account=*.parquet"  # API and imported files
     found = []
     for path in sorted(landing_dir.glob(pattern)):
         found.append((Partition.from_path(path), path))

@@ -2,8 +2,10 @@
 
 One writer (the Airflow pool `socialpulse_duckdb_writer` has one slot) loads every
 landing file that is new or has changed since it was last loaded. For each
-(platform, entity) it replaces the rows of the (ds, account) partitions it loads in
-one transaction: a rerun never duplicates, a crash leaves the previous rows intact.
+(platform, entity) it replaces, in one transaction, every row that came from the
+files it loads (`_landing_file`): a rerun never duplicates, a crash leaves the
+previous rows intact, and an API file and a CSV import of the same account-day
+stand side by side.
 `raw._load_log` remembers which file version was loaded (size + mtime), so
 unchanged partitions are not read again.
 """
@@ -61,7 +63,8 @@ class LoadReport:
             "files_skipped": self.files_skipped,
             "rows_by_table": self.rows_by_table,
             "partitions": [
-                {"platform": p.platform, "entity": p.entity, "ds": p.ds.isoformat(), "account_key": p.account_key}
+                {"platform": p.platform, "entity": p.entity, "ds": p.ds.isoformat(), "account_key": p.account_key,
+                 "source": p.source}
                 for p in self.partitions
             ],
             "max_ds": self.max_ds,
@@ -137,19 +140,19 @@ def load_landing(build_db: Path, landing_dir: Path, *, platform: str | None = No
             _check_columns(con, files, plat, entity)
             table = raw_table(plat, entity)
             file_list = _sql_list([f.as_posix() for f in files])
-            prefix = landing_dir.parent.as_posix().rstrip("/") + "/"  # lineage relative to SOCIALPULSE_HOME
+            prefix = landing_dir.as_posix().rstrip("/") + "/"
             scan = f"read_parquet({file_list}, filename = true, hive_partitioning = false)"
             select = (
-                f"select * exclude (filename), replace(filename, '{prefix}', '') as _landing_file, "
+                f"select * exclude (filename), 'landing/' || replace(filename, '{prefix}', '') as _landing_file, "
                 f"now() as _loaded_at from {scan}"
             )
-            keys = _sql_list([f"{part.ds.isoformat()}|{part.account_key}" for part, *_ in items])
+            landed = _sql_list([f"landing/{rel}" for _, _, rel, _, _ in items])
             con.execute("begin transaction")
             try:
                 con.execute(f"create table if not exists {table} as {select} limit 0")
-                con.execute(
-                    f"delete from {table} where (_ds::varchar || '|' || _account_key) in (select unnest({keys}))"
-                )
+                # a landing file's rows are replaced as a whole: API and CSV files of the
+                # same account-day live side by side
+                con.execute(f"delete from {table} where _landing_file in (select unnest({landed}))")
                 con.execute(f"insert into {table} by name {select}")
                 counts = dict(con.execute(f"select filename, count(*) from {scan} group by 1").fetchall())
                 for part, path, rel, size, mtime in items:

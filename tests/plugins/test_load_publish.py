@@ -92,3 +92,32 @@ def test_publish_replaces_serving_atomically_and_keeps_it_on_failure(tmp_path):
     assert con.execute("select run_id from marts._published").fetchone()[0] == "r1"
     con.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build.duckdb", "exports", "warehouse.duckdb"]
+
+
+def test_api_and_csv_files_of_one_account_day_stand_side_by_side(tmp_path):
+    landing, db = tmp_path / "landing", tmp_path / "build.duckdb"
+    day = date(2026, 11, 18)
+    rows = [
+        {
+            "page_id": "a",
+            "name": "P",
+            "link": None,
+            "category": None,
+            "followers_count": 10,
+            "fan_count": None,
+            "fetched_at": NOW,
+        }
+    ]
+    part = Partition("facebook", "page_snapshots", day, "a")
+    api = write_partition(landing, part, rows, run_id="api", extracted_at=NOW)
+    csv = write_partition(
+        landing, part, [{**rows[0], "followers_count": 9}], run_id="imp", extracted_at=NOW, source="csv"
+    )
+    assert api != csv and csv.name == "account=a.csv.parquet"
+    load_landing(db, landing)
+    write_partition(landing, part, [{**rows[0], "followers_count": 8}], run_id="imp2", extracted_at=NOW, source="csv")
+    load_landing(db, landing)
+    con = duckdb.connect(str(db), read_only=True)
+    got = con.execute("select _source, followers_count from raw.facebook__page_snapshots order by 1").fetchall()
+    con.close()
+    assert got == [("api", 10), ("csv", 8)]
