@@ -96,3 +96,28 @@ def truth(
     )
     json.dump(result, sys.stdout, ensure_ascii=False, indent=indent)
     sys.stdout.write("\n")
+
+
+@app.command()
+def export(
+    platform: Annotated[str, typer.Option(help="platform whose analytics export to write")] = "facebook",
+    out: Annotated[str, typer.Option(help="file to write")] = "export.csv",
+    start: Annotated[str | None, typer.Option(help="first publication day YYYY-MM-DD")] = None,
+    end: Annotated[str | None, typer.Option(help="last publication day (default: today - 1)")] = None,
+    today: Annotated[str | None, typer.Option(help="simulated date (default: real date)")] = None,
+    seed: int = 42,
+    dialect: Annotated[str, typer.Option(help="en (UTF-8 BOM, ',') or fr (Windows-1252, ';')")] = "en",
+) -> None:
+    """Write the hand-downloaded analytics export of a platform, from the same world."""
+    from datetime import timedelta
+    from pathlib import Path
+
+    from sandbox.exports import EXPORTS
+
+    if platform not in EXPORTS:
+        raise typer.BadParameter(f"no export for {platform} (known: {', '.join(sorted(EXPORTS))})")
+    day = _date(today)
+    last = _date(end) if end else day - timedelta(days=1)
+    first = _date(start) if start else last - timedelta(days=27)
+    Path(out).write_bytes(EXPORTS[platform](seed, day, first, last, dialect))
+    typer.echo(f"wrote {out}")

@@ -99,6 +99,31 @@ def sql(query: str, db: Annotated[str, typer.Option(help="serving (default) or b
         con.close()
 
 
+@app.command("import")
+def import_(
+    platform: Annotated[str, typer.Option(help="facebook (Meta Business Suite content export)")],
+    file: Annotated[list[str], typer.Option(help="export file (repeatable)")],
+    as_of: Annotated[str, typer.Option(help="day the export was downloaded (default: yesterday UTC)")] = "",
+) -> None:
+    """Import hand-downloaded analytics exports into landing/ (then `socialpulse load` or the build DAG)."""
+    from pathlib import Path
+
+    from socialpulse.config import load_accounts
+    from socialpulse.imports.reader import ImportFileError
+    from socialpulse.imports.run import import_file
+
+    settings = get_settings()
+    cfg = load_accounts(settings.config_file)
+    day = date.fromisoformat(as_of) if as_of else date.fromordinal(datetime.now(UTC).date().toordinal() - 1)
+    for name in file:
+        try:
+            result = import_file(settings, cfg, platform, Path(name), day)
+        except ImportFileError as exc:
+            typer.echo(f"refused: {exc}; nothing was written", err=True)
+            raise typer.Exit(2) from exc
+        typer.echo(json.dumps(result.__dict__))
+
+
 @app.command()
 def demo(
     days: Annotated[int, typer.Option(help="initial load: days of history to extract")] = 90,

@@ -130,9 +130,14 @@ def write_extraction(
     for entity, rows in entities.items():
         part = Partition(platform, entity, ds, account_key, source)
         tables[part] = to_table(platform, entity, rows, _lineage(part, run_id, extracted_at, source))
+    write_tables(landing_dir, tables)
+    return {part.entity: table.num_rows for part, table in tables.items()}
+
+
+def write_tables(landing_dir: Path, tables: dict[Partition, pa.Table]) -> None:
+    """Write already validated tables, each atomically."""
     for part, table in tables.items():
         _write_atomically(landing_dir / part.relpath(), table)
-    return {part.entity: table.num_rows for part, table in tables.items()}
 
 
 def list_partitions(landing_dir: Path, platform: str | None = None) -> list[tuple[Partition, Path]]:

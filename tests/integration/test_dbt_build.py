@@ -23,9 +23,20 @@ DBT = str(Path(sys.executable).parent / "dbt")
 def dbt(settings: Settings, *args: str) -> subprocess.CompletedProcess:
     env = {**__import__("os").environ, **settings.dbt_env()}
     return subprocess.run(
-        [DBT, *args, "--project-dir", "dbt_project", "--profiles-dir", "dbt_project", "--target-path",
-         str(settings.home / "dbt_target")],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+        [
+            DBT,
+            *args,
+            "--project-dir",
+            "dbt_project",
+            "--profiles-dir",
+            "dbt_project",
+            "--target-path",
+            str(settings.home / "dbt_target"),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -61,3 +72,39 @@ def test_dbt_tests_catch_a_broken_relationship(built):
     proc = dbt(built, "build")
     assert proc.returncode != 0
     assert "relationships" in proc.stdout
+
+
+def test_a_meta_business_suite_export_reaches_the_marts(home, tmp_path):
+    """CSV only (no API): import -> load -> dbt build; the marts equal the sandbox truth."""
+    from datetime import timedelta
+
+    from sandbox.exports import facebook_content_export
+    from sandbox.truth import truth
+    from socialpulse.imports.run import import_file
+
+    settings = Settings.from_env()
+    today = RUN_DS + timedelta(days=1)
+    start = RUN_DS - timedelta(days=6)
+    export = tmp_path / "content.csv"
+    export.write_bytes(facebook_content_export(42, today, start, RUN_DS, "fr"))
+    import_file(settings, load_accounts(settings.config_file), "facebook", export, RUN_DS)
+    load_landing(settings.build_db, settings.landing_dir)
+    proc = dbt(settings, "build")
+    assert proc.returncode == 0, proc.stdout[-4000:]
+
+    t = truth(seed=42, today=today, start=start, end=RUN_DS)
+    metrics = {(m["post_id"], m["as_of"]): m for m in t["post_metrics"]}
+    want = {
+        f"facebook:{p['post_id']}": (RUN_DS, metrics[(p["post_id"], RUN_DS.isoformat())]["engagements"])
+        for p in t["posts"]
+        if p["platform"] == "facebook"
+    }
+    con = duckdb.connect(str(settings.build_db), read_only=True)
+    try:
+        got = dict(
+            (r[0], (r[1], r[2]))
+            for r in con.execute("select post_id, snapshot_date, engagements from marts.fct_post_engagement").fetchall()
+        )
+    finally:
+        con.close()
+    assert got == want and len(got) > 20

@@ -34,6 +34,7 @@ insights_pivoted as (
         {{ pick_metric('post_media_view', 'is_from_ads', 'true') }} as views_paid,
         {{ pick_metric('post_media_view', 'is_from_ads', 'false') }} as views_organic,
         {{ pick_metric('post_total_media_view_unique') }} as reach,
+        -- by type from the API; the total only from a Meta Business Suite export (CSV);
         -- an empty reactions dict lands as no rows: the post was read, it has 0 reactions
         coalesce(
             sum(
@@ -42,6 +43,7 @@ insights_pivoted as (
                         then metric_value
                 end
             ),
+            {{ pick_metric('post_reactions_total') }},
             0
         ) as reactions,
         {{ pick_metric('post_clicks') }} as clicks,
