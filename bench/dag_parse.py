@@ -32,8 +32,9 @@ print(time.perf_counter() - t)
 
 
 def parse_seconds(path: Path, env: dict[str, str]) -> float:
-    out = subprocess.run([sys.executable, "-c", PROBE, str(path)], env=env, capture_output=True, text=True,
-                         cwd=REPO, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(path)], env=env, capture_output=True, text=True, cwd=REPO, check=True
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 

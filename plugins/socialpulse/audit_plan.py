@@ -13,7 +13,16 @@ from collections import defaultdict
 
 # Entities that may legitimately be empty for an account-day (no post, no comment);
 # the others must have rows, or the extraction is missing.
-MAY_BE_EMPTY = {"posts", "post_insights", "comments"}
+MAY_BE_EMPTY = {
+    "posts",
+    "post_insights",
+    "comments",  # facebook, bluesky, mastodon
+    "media",
+    "media_insights",  # instagram
+    "post_statistics",  # linkedin (posts and comments above)
+    "post_metrics",
+    "replies",  # x
+}
 
 # Per platform: how raw lineage selects the mart rows a load feeds.
 # Each value is SQL over the platform's raw tables, with {raw_filter} for the partitions.

@@ -63,8 +63,13 @@ class LoadReport:
             "files_skipped": self.files_skipped,
             "rows_by_table": self.rows_by_table,
             "partitions": [
-                {"platform": p.platform, "entity": p.entity, "ds": p.ds.isoformat(), "account_key": p.account_key,
-                 "source": p.source}
+                {
+                    "platform": p.platform,
+                    "entity": p.entity,
+                    "ds": p.ds.isoformat(),
+                    "account_key": p.account_key,
+                    "source": p.source,
+                }
                 for p in self.partitions
             ],
             "max_ds": self.max_ds,

@@ -95,7 +95,8 @@ def pseudonym_key(settings: Settings) -> str:
 def pipeline_env(settings: Settings, sandbox_url: str) -> dict[str, str]:
     env = {**os.environ, **airflow_env(settings), **settings.dbt_env()}
     env["SOCIALPULSE_SANDBOX_URL"] = sandbox_url
-    env.setdefault("SOCIALPULSE_FACEBOOK_TOKEN", "sandbox-token")
+    for platform in ("facebook", "instagram", "linkedin", "x", "bluesky", "mastodon"):
+        env.setdefault(f"SOCIALPULSE_{platform.upper()}_TOKEN", "sandbox-token")  # what the sandbox accepts
     env["SOCIALPULSE_PSEUDONYM_KEY"] = pseudonym_key(settings)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     return env

@@ -10,13 +10,13 @@ import pytest
 import yaml
 from gx_builders import CONTEXT_ROOT, RAW_ENTITIES
 
-from socialpulse.landing_schemas import schema_for
+from socialpulse.landing_schemas import SCHEMAS, schema_for
 from socialpulse.quality import open_context, suite_parameters, validation_definitions
 
 REPO = CONTEXT_ROOT.parent
 MART_CONTRACTS = REPO / "dbt_project" / "models" / "marts" / "_marts__models.yml"
 MARTS = ("fct_account_daily", "fct_post_engagement", "dim_posts", "dim_accounts")
-SUITES = [f"raw.facebook__{e}" for e in RAW_ENTITIES] + [f"marts.{m}" for m in MARTS]
+SUITES = [f"raw.{p}__{e}" for p, e in sorted(SCHEMAS)] + [f"marts.{m}" for m in MARTS]
 PANDAS_KIND = {  # what DuckDB types look like once read with .df()
     "varchar": "str",
     "bigint": "int64",
@@ -89,7 +89,11 @@ def test_every_definition_belongs_to_one_checkpoint(context, definitions):
     for checkpoint in context.checkpoints.all():
         for vd in checkpoint.validation_definitions:
             members.setdefault(vd.name, []).append(checkpoint.name)
-    assert members == {name: ["marts" if name.startswith("marts.") else "raw_facebook"] for name in definitions}
+    # one checkpoint per layer, and per platform for raw
+    assert members == {
+        name: ["marts" if name.startswith("marts.") else f"raw_{name.split('.')[1].split('__')[0]}"]
+        for name in definitions
+    }
 
 
 @pytest.mark.parametrize("entity", RAW_ENTITIES)

@@ -11,6 +11,7 @@ import pytest
 
 from sandbox import region
 from sandbox.faults import FaultRegistry, FaultRule
+from sandbox.platforms import PLATFORMS
 from sandbox.server import redact, serve_in_thread
 
 MAIN = region.accounts("facebook")[0].account_id
@@ -119,7 +120,7 @@ def test_health_clock_and_unknown_routes(own_sandbox, graph_client) -> None:
         "status": "ok",
         "seed": 42,
         "today": "2026-11-26",
-        "platforms": ["facebook"],
+        "platforms": sorted(PLATFORMS),
     }
     fb = graph_client(own_sandbox)
     before = fb.get(f"/{MAIN}", params={"fields": "followers_count"}).json()["followers_count"]

@@ -18,6 +18,11 @@ from types import ModuleType
 
 CONNECTORS: dict[str, str] = {
     "facebook": "socialpulse.connectors.facebook",
+    "x": "socialpulse.connectors.x",
+    "instagram": "socialpulse.connectors.instagram",
+    "linkedin": "socialpulse.connectors.linkedin",
+    "bluesky": "socialpulse.connectors.bluesky",
+    "mastodon": "socialpulse.connectors.mastodon",
 }
 
 

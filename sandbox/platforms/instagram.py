@@ -1,0 +1,1012 @@
+"""Instagram professional accounts, as the Instagram API with Facebook Login serves them.
+
+Mounted under `/instagram`: point a Graph client at `http://127.0.0.1:PORT/instagram`
+instead of `https://graph.facebook.com`. Same Graph conventions as the Facebook
+simulator (versions v23.0-v27.0, tokens, error envelope, cursors, usage headers:
+`sandbox.platforms.graph_common`); the Business Use Case header says
+`"type":"instagram"` and the IG throttle code is 80002. Served nodes and edges:
+
+* `/{ig-user-id}` fields id, username, name, biography, website, followers_count,
+  follows_count, media_count
+* `/{ig-user-id}/insights` account metrics (see ACCOUNT_METRICS):
+  `period=day` with `metric_type=time_series` (reach, follower_count: one value per
+  day) or `metric_type=total_value` (one total over since..until, at most 30 days);
+  `follower_demographics` with `period=lifetime`, `metric_type=total_value`,
+  `timeframe=this_week|this_month` and `breakdown=age|gender|city|country` (top 45)
+* `/{ig-user-id}/media` the account's feed and reels, newest first, cursor-paged,
+  optional since/until (stories are not listed there, like the real edge)
+* `/{ig-media-id}` media fields; `/{ig-media-id}/insights` lifetime metrics valid for
+  the media's product type: any other known metric fails the WHOLE request with
+  "(#100) The Media Insights API does not support the X metric for this media
+  product type" (the real trap); removed metrics (impressions, plays, video_views...)
+  fail with "metric[i] must be one of"
+* `/{ig-media-id}/comments` top-level comments with `replies{...}` field expansion;
+  `/{ig-comment-id}` and `/{ig-comment-id}/replies`
+
+World -> Instagram mapping (the world is platform-neutral):
+
+* formats: photo -> IMAGE (one in four as CAROUSEL_ALBUM) / FEED; video -> VIDEO / FEED;
+  reel -> VIDEO / REELS. The IG accounts' format_mix has no link or text posts.
+* media: views -> `views`, viewers -> `reach`, reactions_total -> `likes` and
+  `like_count`, shares -> `shares`, clicks -> `saved`, comments (replies included)
+  -> `comments` and `comments_count`, engagements -> `total_interactions` (= likes +
+  comments + shares + saved). `follows`, `profile_visits`, `profile_activity`,
+  `ig_reels_avg_watch_time`, `ig_reels_video_view_total_time` are derived per post
+  (`media_extras`), settling like every other counter. Paid views are not split
+  (the sandbox serves one `views`).
+* account, per UTC day (`AccountDay`): views -> `views`, viewers -> `reach`,
+  follows -> `follower_count` (new followers that day), post_engagements ->
+  `total_interactions`; `likes`, `comments`, `shares`, `saves` are the day's deltas
+  of the posts' counters (`account_interactions`), `accounts_engaged` a derived
+  share of total_interactions. A total_value over several days is the sum of the
+  daily values (real unique metrics are not additive; connectors should ask day by
+  day, which is also the only way to get daily values of total_value metrics).
+* `follower_demographics` is derived from the region's Account.audience and the
+  followers as of yesterday (`follower_demographics`): truth.py has no demographics.
+
+"Now" is 00:00 UTC of the simulated `today`, as on Facebook.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sandbox import region
+from sandbox.determinism import rng, stable_int
+from sandbox.faults import FaultRule
+from sandbox.platforms.base import Platform, Request, Response
+from sandbox.platforms.graph_common import (
+    DEFAULT_VERSION,
+    SUPPORTED_VERSIONS,
+    GraphError,
+    TokenRegistry,
+    decode_cursor,
+    deprecated_version,
+    encode_cursor,
+    expired_token,
+    graph_response,
+    graph_time,
+    invalid_parameter,
+    no_metric,
+    nonexisting_field,
+    parse_fields,
+    parse_limit,
+    unexpected_error,
+    unsupported_get,
+    unsupported_method,
+    usage_headers,
+)
+from sandbox.ratelimit import RollingWindow, Usage
+from sandbox.region import AGE_BUCKETS, GENDERS, Account
+from sandbox.timeutil import DAY, EPOCH, day_start, parse_timestamp, two_years_before
+from sandbox.world import (
+    COMMENT_SERIAL_BASE,
+    POST_SERIAL_BASE,
+    SETTLING_PER_MILLE,
+    Comment,
+    Post,
+    World,
+    decode_post_serial,
+    settle,
+)
+
+if TYPE_CHECKING:
+    from sandbox.state import SandboxState
+
+MAX_INSIGHTS_SPAN_SECONDS = 30 * 86400
+"""Day-period account insights: at most 30 days between since and until (reference §2.3, ❓)."""
+MAX_LIMIT = 100
+DEFAULT_BUDGET = 4800
+DEFAULT_APP_BUDGET = 20000
+DEFAULT_WINDOW_SECONDS = 3600.0
+TOP_VALUES = 45
+"""follower_demographics returns only the 45 largest values of a breakdown."""
+IG_THROTTLE_CODE = 80002
+
+_VERSION = re.compile(r"^v\d+\.\d+$")
+MEDIA_ID_PREFIX = "17"
+COMMENT_ID_PREFIX = "18"
+
+# -- account insights ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _AccountMetric:
+    title: str
+    description: str
+    types: frozenset[str]
+    """metric_type values the metric accepts (time_series, total_value)."""
+
+
+_TS = frozenset({"time_series"})
+_TV = frozenset({"total_value"})
+_BOTH = _TS | _TV
+
+ACCOUNT_METRICS: dict[str, _AccountMetric] = {
+    "reach": _AccountMetric("Accounts reached", "The number of unique accounts that have seen your content.", _BOTH),
+    "follower_count": _AccountMetric(
+        "Follower Count", "The number of accounts that started following you each day.", _TS
+    ),
+    "views": _AccountMetric("Views", "The number of times your content was played or displayed.", _TV),
+    "accounts_engaged": _AccountMetric(
+        "Accounts engaged", "The number of accounts that have interacted with your content.", _TV
+    ),
+    "total_interactions": _AccountMetric(
+        "Content interactions", "The total number of post interactions, story interactions and reels interactions.", _TV
+    ),
+    "likes": _AccountMetric("Likes", "The number of likes on your posts, reels and videos.", _TV),
+    "comments": _AccountMetric("Comments", "The number of comments on your posts, reels and videos.", _TV),
+    "shares": _AccountMetric("Shares", "The number of shares of your posts, stories, reels and videos.", _TV),
+    "saves": _AccountMetric("Saves", "The number of saves of your posts, reels and videos.", _TV),
+}
+DEMOGRAPHIC_METRICS = {
+    "follower_demographics": "The demographic characteristics of followers, including countries, cities and gender "
+    "distribution."
+}
+DEMOGRAPHIC_BREAKDOWNS = ("age", "gender", "city", "country")
+TIMEFRAMES = ("this_week", "this_month")
+
+# -- media insights -------------------------------------------------------------------
+
+FEED_METRICS = (
+    "views",
+    "reach",
+    "likes",
+    "comments",
+    "shares",
+    "saved",
+    "total_interactions",
+    "follows",
+    "profile_visits",
+    "profile_activity",
+)
+REELS_METRICS = (
+    "views",
+    "reach",
+    "likes",
+    "comments",
+    "shares",
+    "saved",
+    "total_interactions",
+    "ig_reels_avg_watch_time",
+    "ig_reels_video_view_total_time",
+)
+STORY_METRICS = (
+    "views",
+    "reach",
+    "replies",
+    "navigation",
+    "shares",
+    "follows",
+    "profile_visits",
+    "profile_activity",
+    "total_interactions",
+)
+MEDIA_METRICS_BY_PRODUCT: dict[str, tuple[str, ...]] = {
+    "FEED": FEED_METRICS,
+    "REELS": REELS_METRICS,
+    "STORY": STORY_METRICS,
+}
+KNOWN_MEDIA_METRICS: tuple[str, ...] = tuple(dict.fromkeys((*FEED_METRICS, *REELS_METRICS, *STORY_METRICS)))
+MEDIA_METRIC_TITLES = {
+    "views": "Views",
+    "reach": "Accounts reached",
+    "likes": "Likes",
+    "comments": "Comments",
+    "shares": "Shares",
+    "saved": "Saved",
+    "total_interactions": "Interactions",
+    "follows": "Follows",
+    "profile_visits": "Profile visits",
+    "profile_activity": "Profile activity",
+    "ig_reels_avg_watch_time": "Average watch time",
+    "ig_reels_video_view_total_time": "Watch time",
+    "replies": "Replies",
+    "navigation": "Navigation",
+}
+
+USER_FIELDS = ("id", "username", "name", "biography", "website", "followers_count", "follows_count", "media_count")
+MEDIA_FIELDS = (
+    "id",
+    "caption",
+    "media_type",
+    "media_product_type",
+    "permalink",
+    "shortcode",
+    "timestamp",
+    "username",
+    "like_count",
+    "comments_count",
+    "is_comment_enabled",
+    "owner",
+)
+COMMENT_FIELDS = (
+    "id",
+    "text",
+    "timestamp",
+    "username",
+    "like_count",
+    "replies",
+    "from",
+    "parent_id",
+    "hidden",
+    "media",
+)
+
+_SHORTCODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+# Followers' cities: the region's towns first, then France's big cities and a few abroad.
+_LOCAL_TOWNS = tuple(
+    f"{town}{suffix}, Val-d'Argent"
+    for town in (
+        "Argentières",
+        "Montval",
+        "Beaulieu",
+        "Rochebrune",
+        "Villeneuve",
+        "Fontaine",
+        "Belcourt",
+        "Marigny",
+        "Sainte-Claire",
+        "Courval",
+        "Pontarlieu",
+        "Saint-Amand",
+        "Lorval",
+        "Bréville",
+    )
+    for suffix in ("", "-sur-Argent", "-les-Bains")
+)
+_OTHER_CITIES = (
+    "Paris, Île-de-France",
+    "Lyon, Auvergne-Rhône-Alpes",
+    "Marseille, Provence-Alpes-Côte d'Azur",
+    "Toulouse, Occitanie",
+    "Lille, Hauts-de-France",
+    "Bordeaux, Nouvelle-Aquitaine",
+    "Nantes, Pays de la Loire",
+    "Strasbourg, Grand Est",
+    "Montpellier, Occitanie",
+    "Rennes, Bretagne",
+    "Grenoble, Auvergne-Rhône-Alpes",
+    "Dijon, Bourgogne-Franche-Comté",
+    "Tours, Centre-Val de Loire",
+    "Brussels, Brussels Region",
+    "Geneva, Geneva",
+)
+CITIES: tuple[str, ...] = (*_LOCAL_TOWNS, *_OTHER_CITIES)
+COUNTRIES: dict[str, float] = {
+    "FR": 0.915,
+    "BE": 0.018,
+    "CH": 0.014,
+    "ES": 0.008,
+    "IT": 0.007,
+    "DE": 0.006,
+    "GB": 0.006,
+    "PT": 0.005,
+    "CA": 0.005,
+    "US": 0.005,
+    "MA": 0.004,
+    "LU": 0.003,
+    "NL": 0.002,
+    "SN": 0.002,
+}
+
+
+# -- pure functions (the sandbox's Instagram truth beyond sandbox.truth) ------------------
+
+
+def media_type(post: Post) -> str:
+    """IG media_type of a world post."""
+    if post.format == "photo":
+        return "CAROUSEL_ALBUM" if stable_int("ig-carousel", post.serial) % 4 == 0 else "IMAGE"
+    return "VIDEO"
+
+
+def media_product_type(post: Post) -> str:
+    """IG media_product_type of a world post (the world has no stories)."""
+    return "REELS" if post.format == "reel" else "FEED"
+
+
+def shortcode(post: Post) -> str:
+    number, chars = post.serial, []
+    while number:
+        number, rest = divmod(number, 64)
+        chars.append(_SHORTCODE_ALPHABET[rest])
+    return "C" + "".join(reversed(chars))
+
+
+def media_extras(world: World, post: Post, as_of: date) -> dict[str, int]:
+    """IG-only media counters (not in the world), settled like the world's counters."""
+    totals = world.post_totals(post)
+    gen = rng(world.seed, "ig-media-extras", post.account.key, post.serial)
+    follows = int(totals.views * gen.uniform(0.0005, 0.002))
+    visits = int(totals.views * gen.uniform(0.005, 0.02))
+    activity = int(visits * gen.uniform(0.1, 0.35))
+    avg_watch_ms = gen.randint(3500, 16000)
+    age = (as_of - post.day).days
+    views = settle(totals.views, age)
+    return {
+        "follows": settle(follows, age),
+        "profile_visits": settle(visits, age),
+        "profile_activity": settle(activity, age),
+        "ig_reels_avg_watch_time": avg_watch_ms if views else 0,
+        "ig_reels_video_view_total_time": avg_watch_ms * views,
+    }
+
+
+def media_insight_values(world: World, post: Post, as_of: date) -> dict[str, int]:
+    """Every lifetime media metric the sandbox can serve for `post`, as of the end of `as_of`."""
+    m = world.post_metrics(post, as_of)
+    return {
+        "views": m.views,
+        "reach": m.viewers,
+        "likes": m.reactions_total,
+        "comments": m.comments,
+        "shares": m.shares,
+        "saved": m.clicks,
+        "total_interactions": m.engagements,
+        **media_extras(world, post, as_of),
+    }
+
+
+def account_interactions(world: World, account: Account, day: date) -> dict[str, int]:
+    """Likes, comments, shares and saves received on UTC `day` (deltas of the posts' counters)."""
+    totals = {"likes": 0, "comments": 0, "shares": 0, "saves": 0}
+    for post in world.posts_between(account, day - timedelta(days=len(SETTLING_PER_MILLE) - 1), day):
+        now, before = world.post_metrics(post, day), world.post_metrics(post, day - DAY)
+        totals["likes"] += now.reactions_total - before.reactions_total
+        totals["comments"] += now.comments - before.comments
+        totals["shares"] += now.shares - before.shares
+        totals["saves"] += now.clicks - before.clicks
+    return totals
+
+
+def account_day_values(world: World, account: Account, day: date) -> dict[str, int]:
+    """The account's day-period metrics for one UTC day, by IG metric name."""
+    row = world.account_day(account, day)
+    engaged_share = rng(world.seed, "ig-accounts-engaged", account.key, day.isoformat()).uniform(0.55, 0.8)
+    return {
+        "reach": row.viewers,
+        "follower_count": row.follows,
+        "views": row.views,
+        "accounts_engaged": int(row.post_engagements * engaged_share),
+        "total_interactions": row.post_engagements,
+        **account_interactions(world, account, day),
+    }
+
+
+def _shares(weights: Mapping[str, float], total: int) -> dict[str, int]:
+    norm = sum(weights.values())
+    return {key: int(total * w / norm) for key, w in weights.items()}
+
+
+def follower_demographics(world: World, account: Account, as_of: date, breakdown: str) -> dict[str, int]:
+    """Followers with a known value per breakdown value (all values, before the top-45 cut).
+
+    Only followers whose demographics Instagram knows are counted, so every
+    breakdown sums to less than followers_count, as on the real API.
+    """
+    followers = world.followers(account, as_of)
+    gen = rng(world.seed, "ig-demographics", account.key)
+    known = int(followers * gen.uniform(0.86, 0.94))
+    if breakdown == "age":
+        return _shares({age: sum(account.audience[(age, g)] for g in GENDERS) for age in AGE_BUCKETS}, known)
+    if breakdown == "gender":
+        return _shares({g: sum(account.audience[(age, g)] for age in AGE_BUCKETS) for g in GENDERS}, known)
+    if breakdown == "country":
+        return _shares(COUNTRIES, known)
+    if breakdown == "city":
+        order = list(CITIES)
+        gen.shuffle(order)
+        local_first = sorted(order, key=lambda c: c not in _LOCAL_TOWNS)  # stable: shuffled within groups
+        weights = {city: 1.0 / (rank + 1) ** 1.05 for rank, city in enumerate(local_first)}
+        return _shares(weights, int(known * 0.88))
+    raise ValueError(f"unknown breakdown {breakdown}")
+
+
+def top_values(values: Mapping[str, int], limit: int = TOP_VALUES) -> list[tuple[str, int]]:
+    """The `limit` largest values, largest first (ties by name), zeros dropped."""
+    ranked = sorted(((k, v) for k, v in values.items() if v > 0), key=lambda kv: (-kv[1], kv[0]))
+    return ranked[:limit]
+
+
+def commenter_username(comment: Comment) -> str:
+    """The handle a commenter shows on Instagram: the account's own for its replies."""
+    if comment.is_from_page:
+        return comment.post.account.username
+    ascii_name = unicodedata.normalize("NFKD", comment.author_name).encode("ascii", "ignore").decode()
+    handle = re.sub(r"[^a-z0-9]+", ".", ascii_name.lower()).strip(".")
+    return f"{handle}{int(comment.author_id) % 1000:03d}"
+
+
+def commenter_igsid(comment: Comment) -> str:
+    """Instagram-scoped id of a commenter (the account's own id for its replies)."""
+    if comment.is_from_page:
+        return comment.post.account.account_id
+    return f"1{stable_int('igsid', comment.author_id) % 10**16:016d}"
+
+
+# -- the platform -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Call:
+    request: Request
+    version: str
+    today: date
+
+    @property
+    def now(self) -> datetime:
+        return day_start(self.today)
+
+    @property
+    def as_of(self) -> date:
+        return self.today - DAY
+
+
+@dataclass(frozen=True)
+class _Target:
+    node_id: str
+    account: Account
+    post: Post | None
+    comment: Comment | None
+    edge: str | None
+    tail: tuple[str, ...]
+
+
+def _invalid_metric_list(index: int, name: str, valid: tuple[str, ...]) -> GraphError:
+    return GraphError(
+        f"(#100) metric[{index}] must be one of the following values: {', '.join(valid)}",
+        code=100,
+        user_title="Invalid insights metric",
+        user_msg=f"The metric {name} does not exist or has been deprecated.",
+    )
+
+
+def _unsupported_for_product(name: str) -> GraphError:
+    return invalid_parameter(f"The Media Insights API does not support the {name} metric for this media product type.")
+
+
+def _ig_throttled(retry_after_seconds: int, headers: dict[str, str]) -> GraphError:
+    return GraphError(
+        f"(#{IG_THROTTLE_CODE}) There have been too many calls to this Instagram account. Wait a bit and try again. "
+        "For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
+        code=IG_THROTTLE_CODE,
+        status=429,
+        transient=True,
+        user_title="Too many calls",
+        user_msg="Wait a bit and try again.",
+        headers={**headers, "Retry-After": str(max(1, retry_after_seconds))},
+    )
+
+
+class InstagramPlatform(Platform):
+    """The Instagram Graph API (Facebook Login) for the region's professional accounts."""
+
+    name = "instagram"
+
+    def __init__(self, state: SandboxState):
+        super().__init__(state)
+        self.tokens = TokenRegistry()
+        self.account_limits = RollingWindow(DEFAULT_BUDGET, DEFAULT_WINDOW_SECONDS)
+        self.app_limits = RollingWindow(DEFAULT_APP_BUDGET, DEFAULT_WINDOW_SECONDS)
+
+    @property
+    def world(self) -> World:
+        return self.state.world
+
+    # -- entry points ----------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        segments = [s for s in request.path.split("/") if s]
+        version = DEFAULT_VERSION
+        user_id: str | None = None
+        usage: Usage | None = None
+        try:
+            if segments and _VERSION.match(segments[0]):
+                version = segments.pop(0)
+                if version not in SUPPORTED_VERSIONS:
+                    raise deprecated_version(version)
+            call = _Call(request, version, self.state.today)
+            allowed = self.tokens.check(self._token(request), call.today)
+            if not segments:
+                raise unsupported_get("")
+            if request.method != "GET":
+                raise unsupported_method(request.method, segments[0])
+            target = self._resolve(call, segments, allowed)
+            user_id = target.account.account_id
+            usage = self._charge(user_id)
+            response = graph_response(self._dispatch(call, target))
+        except GraphError as error:
+            response = error.response()
+        for name, value in usage_headers(self.app_limits.peek("app"), user_id, usage, "instagram").items():
+            response.headers.setdefault(name, value)
+        response.headers["facebook-api-version"] = version
+        return response
+
+    def fault_response(self, rule: FaultRule, request: Request) -> Response:
+        user_id = self._user_id_in_path(request.path)
+        if rule.kind == "http_429":
+            seconds = int(rule.seconds) if rule.seconds is not None else 1
+            limits = self.account_limits
+            fake = Usage(False, limits.budget, limits.budget, limits.window_seconds, seconds)
+            headers = usage_headers(self.app_limits.peek("app"), user_id, fake, "instagram")
+            response = _ig_throttled(seconds, headers).response()
+        elif rule.kind == "http_500":
+            response = unexpected_error().response()
+        elif rule.kind == "expired_token":
+            response = expired_token(self.state.today).response()
+        else:
+            raise ValueError(f"fault kind {rule.kind!r} is not implemented for instagram")
+        fallback = usage_headers(self.app_limits.peek("app"), None, None, "instagram")
+        for name, value in fallback.items():
+            response.headers.setdefault(name, value)
+        response.headers["facebook-api-version"] = self._version_in_path(request.path)
+        return response
+
+    def configure_ratelimit(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """Set `budget` (calls per IG account), `window_seconds`, `app_budget`; `reset` clears counts."""
+        window = float(settings.get("window_seconds", self.account_limits.window_seconds))
+        self.account_limits.configure(int(settings.get("budget", self.account_limits.budget)), window)
+        self.app_limits.configure(int(settings.get("app_budget", self.app_limits.budget)), window)
+        if settings.get("reset"):
+            self.account_limits.reset()
+            self.app_limits.reset()
+        return {
+            "platform": self.name,
+            "budget": self.account_limits.budget,
+            "app_budget": self.app_limits.budget,
+            "window_seconds": self.account_limits.window_seconds,
+        }
+
+    # -- ids ---------------------------------------------------------------------
+
+    @staticmethod
+    def post_id(post: Post) -> str:
+        return f"{MEDIA_ID_PREFIX}{post.serial}"
+
+    @staticmethod
+    def post_permalink(post: Post) -> str:
+        kind = "reel" if post.format == "reel" else "p"
+        return f"https://www.instagram.com/{kind}/{shortcode(post)}/"
+
+    @staticmethod
+    def comment_id(post: Post, comment_serial: int) -> str:
+        return f"{COMMENT_ID_PREFIX}{comment_serial}"
+
+    # -- plumbing ----------------------------------------------------------------
+
+    @staticmethod
+    def _token(request: Request) -> str | None:
+        token = request.query.get("access_token")
+        if token:
+            return token
+        scheme, _, value = (request.headers.get("Authorization") or "").partition(" ")
+        return value.strip() if scheme.lower() in ("bearer", "oauth") else None
+
+    def _user_id_in_path(self, path: str) -> str | None:
+        segments = [s for s in path.split("/") if s and not _VERSION.match(s)]
+        if not segments:
+            return None
+        account = self._account_of_node(segments[0])
+        return account.account_id if account else None
+
+    @staticmethod
+    def _version_in_path(path: str) -> str:
+        first = next((s for s in path.split("/") if s), "")
+        return first if first in SUPPORTED_VERSIONS else DEFAULT_VERSION
+
+    def _charge(self, user_id: str) -> Usage:
+        app = self.app_limits.peek("app")
+        if not app.allowed:
+            raise _ig_throttled(
+                app.retry_after_seconds,
+                usage_headers(app, user_id, self.account_limits.peek(user_id), "instagram"),
+            )
+        usage = self.account_limits.hit(user_id)
+        if not usage.allowed:
+            raise _ig_throttled(usage.retry_after_seconds, usage_headers(app, user_id, usage, "instagram"))
+        self.app_limits.hit("app")
+        return usage
+
+    def _post_of_serial(self, serial: int) -> Post | None:
+        decoded = decode_post_serial(serial)
+        if decoded is None:
+            return None
+        account = region.account_by_slot(self.name, decoded[1])
+        return self.world.find_post(account, serial) if account else None
+
+    def _account_of_node(self, node_id: str) -> Account | None:
+        account = region.account_by_id(self.name, node_id)
+        if account or not node_id.isdigit() or len(node_id) != 18:
+            return account
+        serial = int(node_id[2:])
+        if node_id.startswith(COMMENT_ID_PREFIX):
+            serial = POST_SERIAL_BASE + (serial - COMMENT_SERIAL_BASE) // 1000
+        post = self._post_of_serial(serial)
+        return post.account if post else None
+
+    def _resolve(self, call: _Call, segments: list[str], allowed: frozenset[str] | None) -> _Target:
+        node_id, edge, tail = segments[0], (segments[1] if len(segments) > 1 else None), tuple(segments[2:])
+        account = region.account_by_id(self.name, node_id)
+        post: Post | None = None
+        comment: Comment | None = None
+        if account is None and node_id.isdigit() and len(node_id) == 18:
+            serial = int(node_id[2:])
+            if node_id.startswith(MEDIA_ID_PREFIX):
+                post = self._post_of_serial(serial)
+            elif node_id.startswith(COMMENT_ID_PREFIX):
+                post = self._post_of_serial(POST_SERIAL_BASE + (serial - COMMENT_SERIAL_BASE) // 1000)
+                if post is not None:
+                    found = [c for c in self.world.comments_before(post, call.now) if c.serial == serial]
+                    comment = found[0] if found else None
+                    if comment is None:
+                        post = None
+            if post is not None and post.created_at < call.now:
+                account = post.account
+        if account is None or (allowed is not None and account.account_id not in allowed):
+            raise unsupported_get(node_id)
+        return _Target(node_id, account, post, comment, edge, tail)
+
+    def _dispatch(self, call: _Call, target: _Target) -> dict[str, Any]:
+        if target.tail:
+            raise unsupported_get(f"{target.node_id}/{target.edge}/{'/'.join(target.tail)}")
+        if target.comment is not None:
+            if target.edge is None:
+                return self._comment_node(call, target.comment)
+            if target.edge == "replies":
+                return self._replies(call, target.comment)
+            raise nonexisting_field(target.edge, "IGComment")
+        if target.post is not None:
+            if target.edge is None:
+                return self._media_node(call, target.post)
+            if target.edge == "insights":
+                return self._media_insights(call, target.post)
+            if target.edge == "comments":
+                return self._comments(call, target.post)
+            raise nonexisting_field(target.edge, "IGMedia")
+        if target.edge is None:
+            return self._user_node(call, target.account)
+        if target.edge == "insights":
+            return self._account_insights(call, target.account)
+        if target.edge == "media":
+            return self._media_list(call, target.account)
+        raise nonexisting_field(target.edge, "IGUser")
+
+    # -- IG user -----------------------------------------------------------------
+
+    def media_count(self, account: Account, today: date) -> int:
+        """Media published before `today` (plus the account's archive from before EPOCH)."""
+        archive = rng(self.state.seed, "ig-archive", account.key).randint(300, 900)
+        first, last = EPOCH, today - DAY
+        return archive + sum(1 for _ in self.world.posts_between(account, first, last))
+
+    def _user_node(self, call: _Call, account: Account) -> dict[str, Any]:
+        fields = parse_fields(call.request.query.get("fields"), ("id", "username"))
+        for field in fields:
+            if field not in USER_FIELDS:
+                raise nonexisting_field(field, "IGUser")
+        needs_count = "media_count" in fields
+        values = {
+            "id": account.account_id,
+            "username": account.username,
+            "name": account.name,
+            "biography": f"Compte officiel · {account.name}",
+            "website": "https://www.valdargent.example",
+            "followers_count": self.world.followers(account, call.as_of),
+            "follows_count": rng(self.state.seed, "ig-follows", account.key).randint(120, 640),
+            "media_count": self.media_count(account, call.today) if needs_count else None,
+        }
+        return {f: values[f] for f in [*fields, "id"] if values.get(f) is not None}
+
+    def _insight_window(self, call: _Call) -> tuple[list[date], datetime, datetime]:
+        query = call.request.query
+        try:
+            until = parse_timestamp(query["until"]) if query.get("until") else call.now
+            since = parse_timestamp(query["since"]) if query.get("since") else until - 2 * DAY
+        except ValueError:
+            raise invalid_parameter("The parameters since and until must be unix timestamps or dates") from None
+        if since >= until:
+            raise invalid_parameter("The since parameter must be before the until parameter")
+        if (until - since).total_seconds() > MAX_INSIGHTS_SPAN_SECONDS:
+            raise invalid_parameter(
+                f"There cannot be more than 30 days ({MAX_INSIGHTS_SPAN_SECONDS} s) between since and until"
+            )
+        first = max(since.date(), EPOCH, two_years_before(call.today))
+        last = min((until - timedelta(microseconds=1)).date(), call.as_of)
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        return days, since, until
+
+    def _account_insights(self, call: _Call, account: Account) -> dict[str, Any]:
+        query = call.request.query
+        names = [m.strip() for m in (query.get("metric") or "").split(",") if m.strip()]
+        if not names:
+            raise no_metric()
+        valid = (*ACCOUNT_METRICS, *DEMOGRAPHIC_METRICS)
+        for i, name in enumerate(names):
+            if name not in valid:
+                raise _invalid_metric_list(i, name, valid)
+        demographic = [n for n in names if n in DEMOGRAPHIC_METRICS]
+        if demographic and len(demographic) != len(names):
+            raise invalid_parameter("Demographic metrics cannot be requested together with day metrics")
+        if demographic:
+            return self._demographics(call, account, demographic)
+        period = query.get("period") or ""
+        if period != "day":
+            raise invalid_parameter(f"period must be one of the following values: day (got {period or 'none'})")
+        metric_type = query.get("metric_type") or "time_series"
+        if metric_type not in ("time_series", "total_value"):
+            raise invalid_parameter("metric_type must be one of the following values: time_series, total_value")
+        wrong = [n for n in names if metric_type not in ACCOUNT_METRICS[n].types]
+        if wrong and metric_type == "time_series":
+            raise invalid_parameter(
+                f"The following metrics ({', '.join(wrong)}) should be specified with parameter metric_type=total_value"
+            )
+        if wrong:
+            raise invalid_parameter(f"metric_type=total_value is not supported for the metrics ({', '.join(wrong)})")
+        if query.get("breakdown"):
+            raise invalid_parameter(
+                f"The breakdown {query['breakdown']} is not supported by the sandbox for these metrics"
+            )
+        days, since, until = self._insight_window(call)
+        if not days:  # Instagram answers an empty data set, not zeros
+            return {"data": []}
+        series = [account_day_values(self.world, account, d) for d in days]
+        data = []
+        for name in names:
+            metric = ACCOUNT_METRICS[name]
+            item: dict[str, Any] = {"name": name, "period": "day"}
+            if metric_type == "time_series":
+                item["values"] = [
+                    {"value": values[name], "end_time": graph_time(day_start(d + DAY) + timedelta(hours=8))}
+                    for d, values in zip(days, series, strict=True)
+                ]
+            else:
+                item["total_value"] = {"value": sum(values[name] for values in series)}
+            item.update(
+                title=metric.title, description=metric.description, id=f"{account.account_id}/insights/{name}/day"
+            )
+            data.append(item)
+        result: dict[str, Any] = {"data": data}
+        if metric_type == "time_series":
+            span = until - since
+            result["paging"] = {
+                "previous": call.request.url_with(
+                    since=str(int((since - span).timestamp())), until=str(int(since.timestamp()))
+                ),
+                "next": call.request.url_with(
+                    since=str(int(until.timestamp())), until=str(int((until + span).timestamp()))
+                ),
+            }
+        return result
+
+    def _demographics(self, call: _Call, account: Account, names: list[str]) -> dict[str, Any]:
+        query = call.request.query
+        if (query.get("period") or "") != "lifetime":
+            raise invalid_parameter(f"Metric {names[0]} only supports the period lifetime")
+        if (query.get("metric_type") or "") != "total_value":
+            raise invalid_parameter(
+                f"The following metrics ({', '.join(names)}) should be specified with parameter metric_type=total_value"
+            )
+        timeframe = query.get("timeframe") or ""
+        if timeframe not in TIMEFRAMES:
+            raise invalid_parameter(f"timeframe must be one of the following values: {', '.join(TIMEFRAMES)}")
+        breakdown = query.get("breakdown") or ""
+        if breakdown not in DEMOGRAPHIC_BREAKDOWNS:
+            raise invalid_parameter(
+                f"breakdown must be one of the following values: {', '.join(DEMOGRAPHIC_BREAKDOWNS)}"
+            )
+        values = follower_demographics(self.world, account, call.as_of, breakdown)
+        results = [{"dimension_values": [key], "value": value} for key, value in top_values(values)]
+        return {
+            "data": [
+                {
+                    "name": name,
+                    "period": "lifetime",
+                    "title": "Follower demographics",
+                    "description": DEMOGRAPHIC_METRICS[name],
+                    "total_value": {"breakdowns": [{"dimension_keys": [breakdown], "results": results}]},
+                    "id": f"{account.account_id}/insights/{name}/lifetime",
+                }
+                for name in names
+            ]
+        }
+
+    # -- media -------------------------------------------------------------------
+
+    def _media_values(self, call: _Call, post: Post, fields: list[str]) -> dict[str, Any]:
+        metrics = self.world.post_metrics(post, call.as_of)
+        values: dict[str, Any] = {
+            "id": self.post_id(post),
+            "caption": post.message,
+            "media_type": media_type(post),
+            "media_product_type": media_product_type(post),
+            "permalink": self.post_permalink(post),
+            "shortcode": shortcode(post),
+            "timestamp": graph_time(post.created_at),
+            "username": post.account.username,
+            "like_count": metrics.reactions_total,
+            "comments_count": len(self.world.comments_before(post, call.now)),
+            "is_comment_enabled": True,
+            "owner": {"id": post.account.account_id},
+        }
+        return {f: values[f] for f in [*fields, "id"] if values.get(f) is not None}
+
+    def _check_media_fields(self, call: _Call) -> list[str]:
+        fields = parse_fields(call.request.query.get("fields"), ("id",))
+        for field in fields:
+            if field not in MEDIA_FIELDS:
+                raise nonexisting_field(field, "IGMedia")
+        return fields
+
+    def _media_node(self, call: _Call, post: Post) -> dict[str, Any]:
+        return self._media_values(call, post, self._check_media_fields(call))
+
+    def _media_list(self, call: _Call, account: Account) -> dict[str, Any]:
+        """Newest first, cursor-paged; optional since/until bound the creation time."""
+        query = call.request.query
+        fields = self._check_media_fields(call)
+        limit = parse_limit(query.get("limit"), 25, MAX_LIMIT)
+        try:
+            since = parse_timestamp(query["since"]) if query.get("since") else None
+            until = parse_timestamp(query["until"]) if query.get("until") else None
+        except ValueError:
+            raise invalid_parameter("The parameters since and until must be unix timestamps or dates") from None
+        upper = min(until, call.now) if until else call.now
+        boundary: tuple[int, int] | None = None
+        if query.get("after"):
+            ts, serial = decode_cursor(query["after"], "media", 2)
+            boundary = (int(ts), int(serial))
+
+        def sort_key(post: Post) -> tuple[int, int]:
+            return int(post.created_at.timestamp()), post.serial
+
+        found: list[Post] = []
+        day = (upper - timedelta(microseconds=1)).date()
+        if boundary:
+            day = min(day, datetime.fromtimestamp(boundary[0], tz=upper.tzinfo).date())
+        floor_day = max(EPOCH, since.date() if since else EPOCH)
+        while day >= floor_day and len(found) <= limit:
+            for post in sorted(self.world.posts_on(account, day), key=sort_key, reverse=True):
+                if post.created_at >= upper or (since and post.created_at < since):
+                    continue
+                if boundary and sort_key(post) >= boundary:
+                    continue
+                found.append(post)
+            day -= DAY
+        page, more = found[:limit], len(found) > limit
+        result: dict[str, Any] = {"data": [self._media_values(call, p, fields) for p in page]}
+        if page:
+            cursors = {
+                "before": encode_cursor("media", *sort_key(page[0])),
+                "after": encode_cursor("media", *sort_key(page[-1])),
+            }
+            result["paging"] = {"cursors": cursors}
+            if more:
+                result["paging"]["next"] = call.request.url_with(after=cursors["after"], before=None)
+        return result
+
+    def _media_insights(self, call: _Call, post: Post) -> dict[str, Any]:
+        query = call.request.query
+        names = [m.strip() for m in (query.get("metric") or "").split(",") if m.strip()]
+        if not names:
+            raise no_metric()
+        for i, name in enumerate(names):
+            if name not in KNOWN_MEDIA_METRICS:
+                raise _invalid_metric_list(i, name, KNOWN_MEDIA_METRICS)
+        allowed = MEDIA_METRICS_BY_PRODUCT[media_product_type(post)]
+        for name in names:
+            if name not in allowed:
+                raise _unsupported_for_product(name)
+        if query.get("period") not in (None, "", "lifetime"):
+            raise invalid_parameter("period must be one of the following values: lifetime")
+        if query.get("breakdown"):
+            raise invalid_parameter(f"The breakdown {query['breakdown']} is not supported by the sandbox")
+        values = media_insight_values(self.world, post, call.as_of)
+        media_id = self.post_id(post)
+        return {
+            "data": [
+                {
+                    "name": name,
+                    "period": "lifetime",
+                    "values": [{"value": values[name]}],
+                    "title": MEDIA_METRIC_TITLES[name],
+                    "description": f"Lifetime: {MEDIA_METRIC_TITLES[name]} of this media.",
+                    "id": f"{media_id}/insights/{name}/lifetime",
+                }
+                for name in names
+            ]
+        }
+
+    # -- comments ------------------------------------------------------------------
+
+    def _comment_fields(self, call: _Call) -> tuple[list[str], list[str]]:
+        """Top-level fields and the fields of the `replies{...}` sub-selection."""
+        raw = call.request.query.get("fields")
+        fields = parse_fields(raw, ("id", "text", "timestamp"))
+        for field in fields:
+            if field not in COMMENT_FIELDS:
+                raise nonexisting_field(field, "IGComment")
+        reply_fields = ["id", "text", "timestamp"]
+        match = re.search(r"replies\{([^}]*)\}", raw or "")
+        if match:
+            reply_fields = parse_fields(match.group(1), ("id",))
+            for field in reply_fields:
+                if field not in COMMENT_FIELDS or field == "replies":
+                    raise nonexisting_field(field, "IGComment")
+        return fields, reply_fields
+
+    def _comment_values(
+        self, comment: Comment, fields: list[str], replies: list[Comment], reply_fields: list[str]
+    ) -> dict[str, Any]:
+        post = comment.post
+        values: dict[str, Any] = {
+            "id": self.comment_id(post, comment.serial),
+            "text": comment.message,
+            "timestamp": graph_time(comment.created_at),
+            "username": commenter_username(comment),
+            "like_count": comment.like_count,
+            "from": {"id": commenter_igsid(comment), "username": commenter_username(comment)},
+            "parent_id": (self.comment_id(post, comment.parent_serial) if comment.parent_serial is not None else None),
+            "hidden": False,
+            "media": {"id": self.post_id(post)},
+            "replies": (
+                {"data": [self._comment_values(r, reply_fields, [], []) for r in replies]} if replies else None
+            ),
+        }
+        return {f: values[f] for f in [*fields, "id"] if values.get(f) is not None}
+
+    def _page_of(self, call: _Call, items: list[Comment], kind: str) -> tuple[list[Comment], dict[str, Any] | None]:
+        query = call.request.query
+        limit = parse_limit(query.get("limit"), 25, 50)
+        start = 0
+        if query.get("after"):
+            (serial,) = decode_cursor(query["after"], kind, 1)
+            positions = {c.serial: i for i, c in enumerate(items)}
+            if int(serial) not in positions:
+                raise invalid_parameter("Invalid cursor")
+            start = positions[int(serial)] + 1
+        page = items[start : start + limit]
+        if not page:
+            return page, None
+        cursors = {"before": encode_cursor(kind, page[0].serial), "after": encode_cursor(kind, page[-1].serial)}
+        paging: dict[str, Any] = {"cursors": cursors}
+        if start + limit < len(items):
+            paging["next"] = call.request.url_with(after=cursors["after"], before=None)
+        return page, paging
+
+    def _comments(self, call: _Call, post: Post) -> dict[str, Any]:
+        """Top-level comments, oldest first, each with its replies when `replies{...}` is asked."""
+        fields, reply_fields = self._comment_fields(call)
+        everything = self.world.comments_before(post, call.now)
+        replies: dict[int, list[Comment]] = {}
+        for c in everything:
+            if c.parent_serial is not None:
+                replies.setdefault(c.parent_serial, []).append(c)
+        top = [c for c in everything if c.parent_serial is None]
+        page, paging = self._page_of(call, top, "comment")
+        result: dict[str, Any] = {
+            "data": [self._comment_values(c, fields, replies.get(c.serial, []), reply_fields) for c in page]
+        }
+        if paging:
+            result["paging"] = paging
+        return result
+
+    def _comment_node(self, call: _Call, comment: Comment) -> dict[str, Any]:
+        fields, reply_fields = self._comment_fields(call)
+        replies = [c for c in self.world.comments_before(comment.post, call.now) if c.parent_serial == comment.serial]
+        return self._comment_values(comment, fields, replies, reply_fields)
+
+    def _replies(self, call: _Call, comment: Comment) -> dict[str, Any]:
+        fields, _ = self._comment_fields(call)
+        replies = [c for c in self.world.comments_before(comment.post, call.now) if c.parent_serial == comment.serial]
+        page, paging = self._page_of(call, replies, "reply")
+        result: dict[str, Any] = {"data": [self._comment_values(c, fields, [], []) for c in page]}
+        if paging:
+            result["paging"] = paging
+        return result
