@@ -24,23 +24,53 @@ MAY_BE_EMPTY = {
     "replies",  # x
 }
 
+
 # Per platform: how raw lineage selects the mart rows a load feeds.
 # Each value is SQL over the platform's raw tables, with {raw_filter} for the partitions.
+def _scopes(*, daily: str, posts: str, accounts: str) -> dict[str, str]:
+    """Mart scopes of one platform from three raw lineage queries (each with {raw_filter})."""
+    return {
+        "marts.fct_account_daily": f"(account_id, report_date) in ({daily})",
+        "marts.fct_post_engagement": f"post_id in ({posts})",
+        "marts.dim_posts": f"post_id in ({posts})",
+        "marts.dim_accounts": f"account_id in ({accounts})",
+    }
+
+
 MART_SCOPES: dict[str, dict[str, str]] = {
-    "facebook": {
-        "marts.fct_account_daily": (
-            "(account_id, report_date) in (select 'facebook:' || page_id, "
-            "(timezone('UTC', end_time) - interval 1 day)::date "
-            "from raw.facebook__page_insights where {raw_filter})"
-        ),
-        "marts.fct_post_engagement": (
-            "post_id in (select 'facebook:' || post_id from raw.facebook__posts where {raw_filter})"
-        ),
-        "marts.dim_posts": "post_id in (select 'facebook:' || post_id from raw.facebook__posts where {raw_filter})",
-        "marts.dim_accounts": (
-            "account_id in (select 'facebook:' || page_id from raw.facebook__page_snapshots where {raw_filter})"
-        ),
-    },
+    "facebook": _scopes(
+        daily="select 'facebook:' || page_id, (timezone('UTC', end_time) - interval 1 day)::date "
+        "from raw.facebook__page_insights where {raw_filter}",
+        posts="select 'facebook:' || post_id from raw.facebook__posts where {raw_filter}",
+        accounts="select 'facebook:' || page_id from raw.facebook__page_snapshots where {raw_filter}",
+    ),
+    "instagram": _scopes(
+        daily="select 'instagram:' || ig_user_id, report_date from raw.instagram__account_insights where {raw_filter}",
+        posts="select 'instagram:' || media_id from raw.instagram__media where {raw_filter}",
+        accounts="select 'instagram:' || ig_user_id from raw.instagram__account_snapshots where {raw_filter}",
+    ),
+    "linkedin": _scopes(
+        daily="select 'linkedin:' || organization_id, timezone('UTC', time_range_start)::date "
+        "from raw.linkedin__share_statistics where {raw_filter}",
+        posts="select 'linkedin:' || post_urn from raw.linkedin__posts where {raw_filter}",
+        accounts="select 'linkedin:' || organization_id from raw.linkedin__organization_snapshots where {raw_filter}",
+    ),
+    # no daily series: one follower snapshot per extraction day (report_date = _ds)
+    "x": _scopes(
+        daily="select 'x:' || user_id, _ds from raw.x__user_snapshots where {raw_filter}",
+        posts="select 'x:' || post_id from raw.x__posts where {raw_filter}",
+        accounts="select 'x:' || user_id from raw.x__user_snapshots where {raw_filter}",
+    ),
+    "bluesky": _scopes(
+        daily="select 'bluesky:' || did, _ds from raw.bluesky__profile_snapshots where {raw_filter}",
+        posts="select 'bluesky:' || post_uri from raw.bluesky__posts where {raw_filter}",
+        accounts="select 'bluesky:' || did from raw.bluesky__profile_snapshots where {raw_filter}",
+    ),
+    "mastodon": _scopes(
+        daily="select 'mastodon:' || account_id, _ds from raw.mastodon__account_snapshots where {raw_filter}",
+        posts="select 'mastodon:' || status_id from raw.mastodon__posts where {raw_filter}",
+        accounts="select 'mastodon:' || account_id from raw.mastodon__account_snapshots where {raw_filter}",
+    ),
 }
 
 
