@@ -150,7 +150,7 @@ def test_sample_is_capped_at_five_rows(tmp_path):
     ("column", "value", "expectation"),
     [
         ("_source", "manual", "expect_column_values_to_be_in_set"),
-        ("_landing_file", "/home/someone/data/landing/x.parquet", "expect_column_values_to_match_regex"),
+        ("_landing_file", "/srv/socialpulse/data/landing/x.parquet", "expect_column_values_to_match_regex"),
         ("author_pseudo_id", "100004512345678", "expect_column_values_to_match_regex"),
         ("comment_id", None, "expect_column_values_to_not_be_null"),
     ],
