@@ -22,9 +22,39 @@ facebook as (
 
 ),
 
+instagram as (
+
+    select * from {{ ref('int_instagram__account_daily_pivoted') }}
+
+),
+
+linkedin as (
+
+    select * from {{ ref('int_linkedin__account_daily_pivoted') }}
+
+),
+
+x as (
+
+    select * from {{ ref('int_x__account_daily_pivoted') }}
+
+),
+
+bluesky as (
+
+    select * from {{ ref('int_bluesky__account_daily_pivoted') }}
+
+),
+
+mastodon as (
+
+    select * from {{ ref('int_mastodon__account_daily_pivoted') }}
+
+),
+
 unioned as (
 
-    {{ union_platforms(['facebook'], columns) }}
+    {{ union_platforms(['facebook', 'instagram', 'linkedin', 'x', 'bluesky', 'mastodon'], columns) }}
 
 ),
 

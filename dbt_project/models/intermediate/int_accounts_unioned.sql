@@ -17,9 +17,39 @@ facebook as (
 
 ),
 
+instagram as (
+
+    select * from {{ ref('int_instagram__accounts_deduplicated') }}
+
+),
+
+linkedin as (
+
+    select * from {{ ref('int_linkedin__accounts_deduplicated') }}
+
+),
+
+x as (
+
+    select * from {{ ref('int_x__accounts_deduplicated') }}
+
+),
+
+bluesky as (
+
+    select * from {{ ref('int_bluesky__accounts_deduplicated') }}
+
+),
+
+mastodon as (
+
+    select * from {{ ref('int_mastodon__accounts_deduplicated') }}
+
+),
+
 unioned as (
 
-    {{ union_platforms(['facebook'], columns) }}
+    {{ union_platforms(['facebook', 'instagram', 'linkedin', 'x', 'bluesky', 'mastodon'], columns) }}
 
 ),
 

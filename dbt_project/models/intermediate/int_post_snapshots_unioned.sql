@@ -22,9 +22,39 @@ facebook as (
 
 ),
 
+instagram as (
+
+    select * from {{ ref('int_instagram__post_snapshots_pivoted') }}
+
+),
+
+linkedin as (
+
+    select * from {{ ref('int_linkedin__post_snapshots_pivoted') }}
+
+),
+
+x as (
+
+    select * from {{ ref('int_x__post_snapshots_pivoted') }}
+
+),
+
+bluesky as (
+
+    select * from {{ ref('int_bluesky__post_snapshots_pivoted') }}
+
+),
+
+mastodon as (
+
+    select * from {{ ref('int_mastodon__post_snapshots_pivoted') }}
+
+),
+
 unioned as (
 
-    {{ union_platforms(['facebook'], columns) }}
+    {{ union_platforms(['facebook', 'instagram', 'linkedin', 'x', 'bluesky', 'mastodon'], columns) }}
 
 ),
 

@@ -20,9 +20,39 @@ facebook as (
 
 ),
 
+instagram as (
+
+    select * from {{ ref('int_instagram__posts_deduplicated') }}
+
+),
+
+linkedin as (
+
+    select * from {{ ref('int_linkedin__posts_deduplicated') }}
+
+),
+
+x as (
+
+    select * from {{ ref('int_x__posts_deduplicated') }}
+
+),
+
+bluesky as (
+
+    select * from {{ ref('int_bluesky__posts_deduplicated') }}
+
+),
+
+mastodon as (
+
+    select * from {{ ref('int_mastodon__posts_deduplicated') }}
+
+),
+
 unioned as (
 
-    {{ union_platforms(['facebook'], columns) }}
+    {{ union_platforms(['facebook', 'instagram', 'linkedin', 'x', 'bluesky', 'mastodon'], columns) }}
 
 ),
 

@@ -1,0 +1,42 @@
+with
+
+account_snapshots as (
+
+    select * from {{ ref('stg_mastodon__account_snapshots') }}
+
+),
+
+-- Mastodon has no daily account series: one follower snapshot per extraction day,
+-- the latest `_extracted_at` of that `_ds`
+ranked as (
+
+    select
+        *,
+        {{ latest_extraction_first(['account_id', '_ds']) }} as extraction_rank
+    from account_snapshots
+
+),
+
+final as (
+
+    select
+        account_id,
+        'mastodon' as platform,
+        _ds as report_date,
+        followers,
+        cast(null as bigint) as follows,
+        cast(null as bigint) as unfollows,
+        cast(null as bigint) as views,
+        cast(null as bigint) as views_paid,
+        cast(null as bigint) as views_organic,
+        cast(null as bigint) as reach,
+        cast(null as bigint) as post_engagements,
+        cast(null as bigint) as page_views,
+        _extracted_at
+
+    from ranked
+    where extraction_rank = 1
+
+)
+
+select * from final
