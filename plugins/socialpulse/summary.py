@@ -46,7 +46,7 @@ def render_summary(serving_db: Path) -> str:
         lines.append(f"Top 5 posts by engagement rate, published {end.fromordinal(end.toordinal() - 6)} .. {end}:")
         top = con.execute(
             """
-            select a.account_name, p.published_date, p.format, f.engagements, f.reach,
+            select a.account_name || ' (' || a.platform || ')', p.published_date, p.format, f.engagements, f.reach,
                    f.engagement_rate, left(regexp_replace(p.message, '\\s+', ' ', 'g'), 60) as text
             from marts.fct_post_engagement as f
             inner join marts.dim_posts as p using (post_id)
