@@ -8,9 +8,6 @@ intermediate models only (`--target-path` under tmp).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,10 +18,10 @@ from socialpulse.config import load_accounts
 from socialpulse.connectors.client import RetryPolicy
 from socialpulse.extract import extract_account
 from socialpulse.load import load_landing
-from socialpulse.settings import REPO_ROOT, Settings
+from socialpulse.settings import Settings
 from tests.conftest import RUN_DS
+from tests.integration._dbt_harness import build_platform_models, rows
 
-DBT = str(Path(sys.executable).parent / "dbt")
 FAST = RetryPolicy(backoff_base=0.05, backoff_max=0.5, pace_max_delay=0.05)
 RUN_DAYS = (RUN_DS - timedelta(days=1), RUN_DS)
 WINDOW_DAYS = 7  # each run reads the posts of its last 7 days
@@ -62,34 +59,7 @@ def build(platform: str, monkeypatch, tmp_path: Path) -> duckdb.DuckDBPyConnecti
         finally:
             handle.stop()
     load_landing(settings.build_db, settings.landing_dir, platform=platform)
-    proc = subprocess.run(
-        [
-            DBT,
-            "build",
-            "--select",
-            f"staging.{platform}",
-            f"int_{platform}__*",
-            "--project-dir",
-            "dbt_project",
-            "--profiles-dir",
-            "dbt_project",
-            "--target-path",
-            str(tmp_path / "dbt_target"),
-        ],
-        cwd=REPO_ROOT,
-        env={**os.environ, **settings.dbt_env()},
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:]
-    assert "ERROR=0" in proc.stdout
-    return duckdb.connect(str(settings.build_db), read_only=True)
-
-
-def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    return build_platform_models(settings, platform, tmp_path / "dbt_target")
 
 
 def engagements(row: dict) -> int | None:

@@ -7,13 +7,8 @@ LinkedIn staging and intermediate models, then reconcile the intermediate models
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 
-import duckdb
 import pytest
 
 from sandbox import region
@@ -26,8 +21,10 @@ from socialpulse.config import load_accounts
 from socialpulse.connectors.client import RetryPolicy
 from socialpulse.extract import extract_account
 from socialpulse.load import load_landing
-from socialpulse.settings import REPO_ROOT, Settings
+from socialpulse.settings import Settings
 from tests.conftest import RUN_DS, SANDBOX_TODAY
+from tests.integration._dbt_harness import build_platform_models
+from tests.integration._dbt_harness import rows as _rows
 
 pytestmark = pytest.mark.integration
 
@@ -35,16 +32,9 @@ PLATFORM = "linkedin"
 SEED = 42
 DAYS = 7
 START = RUN_DS - timedelta(days=DAYS - 1)
-DBT = str(Path(sys.executable).parent / "dbt")
 NULL_DAILY = ("follows", "unfollows", "views", "views_paid", "page_views")
 NULL_POST = ("views", "views_paid")
 STATUS_TYPE = {"photo": "image", "video": "video", "link": "article", "text": "none"}
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
-    cur = con.execute(sql)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 @pytest.fixture
@@ -63,28 +53,7 @@ def built(home, monkeypatch):
     finally:
         handle.stop()
     load_landing(settings.build_db, settings.landing_dir)
-    proc = subprocess.run(
-        [
-            DBT,
-            "build",
-            "--select",
-            f"staging.{PLATFORM}",
-            f"int_{PLATFORM}__*",
-            "--project-dir",
-            "dbt_project",
-            "--profiles-dir",
-            "dbt_project",
-            "--target-path",
-            str(home / "dbt_target"),
-        ],
-        cwd=REPO_ROOT,
-        env={**os.environ, **settings.dbt_env()},
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:]
-    assert "ERROR=0" in proc.stdout
-    con = duckdb.connect(str(settings.build_db), read_only=True)
+    con = build_platform_models(settings, PLATFORM, home / "dbt_target")
     yield con
     con.close()
 
