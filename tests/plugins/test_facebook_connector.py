@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import httpx
 import pyarrow.parquet as pq
 import pytest
@@ -11,8 +13,12 @@ from socialpulse.connectors import facebook
 from socialpulse.connectors.client import AuthError, RetryPolicy
 from socialpulse.extract import extract_account
 from tests.conftest import RUN_DS
+from tests.plugins._connector_helpers import inject_fault, landed, sandbox_stats
 
 FAST = RetryPolicy(backoff_base=0.05, backoff_max=0.5, pace_max_delay=0.05)
+landed_rows = partial(landed, platform="facebook")
+fault = partial(inject_fault, platform="facebook")
+stats = sandbox_stats
 
 
 @pytest.fixture
@@ -26,21 +32,6 @@ def settings(home, sandbox):
 @pytest.fixture
 def cfg(settings):
     return load_accounts(settings.config_file)
-
-
-def landed_rows(settings, entity):
-    rows = []
-    for path in sorted(settings.landing_dir.glob(f"platform=facebook/entity={entity}/ds=*/account=*.parquet")):
-        rows.extend(pq.read_table(path).to_pylist())
-    return rows
-
-
-def fault(url, **rule):
-    httpx.post(f"{url}/__sandbox__/faults", json={"rules": [{"platform": "facebook", **rule}]}).raise_for_status()
-
-
-def stats(url):
-    return httpx.get(f"{url}/__sandbox__/stats").json()
 
 
 def without_volatile(rows):

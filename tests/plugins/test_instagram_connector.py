@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import httpx
 import pyarrow.parquet as pq
@@ -18,11 +19,13 @@ from socialpulse.connectors import instagram
 from socialpulse.connectors.client import AuthError, RetryPolicy
 from socialpulse.extract import extract_account
 from tests.conftest import RUN_DS, SANDBOX_TODAY
+from tests.plugins._connector_helpers import inject_fault
 
 FAST = RetryPolicy(backoff_base=0.05, backoff_max=0.5, pace_max_delay=0.05)
 SEED = 42
 IG_ACCOUNTS = region.accounts("instagram")
 MAIN, JEUNESSE = (a.key for a in IG_ACCOUNTS)
+fault = partial(inject_fault, platform="instagram")
 
 
 @pytest.fixture
@@ -50,10 +53,6 @@ def landed(settings, entity: str) -> list[dict]:
     for path in sorted(settings.landing_dir.glob(f"platform=instagram/entity={entity}/ds=*/account=*.parquet")):
         rows.extend(pq.read_table(path).to_pylist())
     return rows
-
-
-def fault(url: str, **rule: object) -> None:
-    httpx.post(f"{url}/__sandbox__/faults", json={"rules": [{"platform": "instagram", **rule}]}).raise_for_status()
 
 
 def without_volatile(rows: list[dict]) -> list[tuple]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import httpx
 import pyarrow.parquet as pq
@@ -13,6 +14,7 @@ from socialpulse.connectors import linkedin
 from socialpulse.connectors.client import AuthError, RetryPolicy
 from socialpulse.extract import extract_account
 from tests.conftest import RUN_DS, SANDBOX_TODAY
+from tests.plugins._connector_helpers import inject_fault, landed, sandbox_stats
 
 FAST = RetryPolicy(backoff_base=0.01, backoff_max=0.05, pace_max_delay=0.01)
 TODAY = SANDBOX_TODAY
@@ -33,6 +35,9 @@ accounts:
     account_id: "10493288"
     name: "Val-d'Argent Mobilités"
 """
+landed_rows = partial(landed, platform="linkedin")
+fault = partial(inject_fault, platform="linkedin")
+stats = sandbox_stats
 
 
 @pytest.fixture
@@ -50,21 +55,6 @@ def settings(home, sandbox, tmp_path, monkeypatch):
 @pytest.fixture
 def cfg(settings):
     return load_accounts(settings.config_file)
-
-
-def landed_rows(settings, entity):
-    rows = []
-    for path in sorted(settings.landing_dir.glob(f"platform=linkedin/entity={entity}/ds=*/account=*.parquet")):
-        rows.extend(pq.read_table(path).to_pylist())
-    return rows
-
-
-def fault(url, **rule):
-    httpx.post(f"{url}/__sandbox__/faults", json={"rules": [{"platform": "linkedin", **rule}]}).raise_for_status()
-
-
-def stats(url):
-    return httpx.get(f"{url}/__sandbox__/stats").json()
 
 
 def entities():

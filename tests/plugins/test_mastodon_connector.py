@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import httpx
 import pyarrow.parquet as pq
@@ -18,9 +19,13 @@ from socialpulse.connectors.base import ExtractContext, Window
 from socialpulse.connectors.client import AuthError, RetryPolicy
 from socialpulse.extract import extract_account
 from tests.conftest import RUN_DS, SANDBOX_TODAY
+from tests.plugins._connector_helpers import inject_fault, landed, sandbox_stats
 
 FAST = RetryPolicy(backoff_base=0.05, backoff_max=0.5, pace_max_delay=0.05)
 MAIN, TRANSPORTS = region.accounts("mastodon")
+landed_rows = partial(landed, platform="mastodon")
+fault = partial(inject_fault, platform="mastodon")
+stats = sandbox_stats
 
 
 @pytest.fixture
@@ -46,21 +51,6 @@ def settings(home, sandbox, tmp_path, monkeypatch):
 @pytest.fixture
 def cfg(settings):
     return load_accounts(settings.config_file)
-
-
-def landed_rows(settings, entity, account="*"):
-    rows = []
-    for path in sorted(settings.landing_dir.glob(f"platform=mastodon/entity={entity}/ds=*/account={account}.parquet")):
-        rows.extend(pq.read_table(path).to_pylist())
-    return rows
-
-
-def fault(url, **rule):
-    httpx.post(f"{url}/__sandbox__/faults", json={"rules": [{"platform": "mastodon", **rule}]}).raise_for_status()
-
-
-def stats(url):
-    return httpx.get(f"{url}/__sandbox__/stats").json()
 
 
 def without_volatile(rows):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import httpx
 import pyarrow.parquet as pq
@@ -17,6 +18,7 @@ from socialpulse.connectors.client import AuthError, RetryPolicy
 from socialpulse.extract import extract_account
 from socialpulse.landing_schemas import entities
 from tests.conftest import RUN_DS, SANDBOX_TODAY
+from tests.plugins._connector_helpers import inject_fault
 
 FAST = RetryPolicy(backoff_base=0.05, backoff_max=0.5, pace_max_delay=0.05)
 ENTITIES = {"user_snapshots", "posts", "post_metrics", "replies"}
@@ -41,6 +43,7 @@ accounts:
     account_id: "{TRANSPORTS.account_id}"
     name: "{TRANSPORTS.name}"
 """
+fault = partial(inject_fault, platform="x")
 
 
 @pytest.fixture
@@ -65,10 +68,6 @@ def landed(settings, entity: str) -> list[dict]:
     for path in sorted(settings.landing_dir.glob(f"platform=x/entity={entity}/ds=*/account=*.parquet")):
         rows.extend(pq.read_table(path).to_pylist())
     return rows
-
-
-def fault(url: str, **rule) -> None:
-    httpx.post(f"{url}/__sandbox__/faults", json={"rules": [{"platform": "x", **rule}]}).raise_for_status()
 
 
 def total_requests(url: str) -> int:
