@@ -106,18 +106,22 @@ def export(
     end: Annotated[str | None, typer.Option(help="last publication day (default: today - 1)")] = None,
     today: Annotated[str | None, typer.Option(help="simulated date (default: real date)")] = None,
     seed: int = 42,
-    dialect: Annotated[str, typer.Option(help="en (UTF-8 BOM, ',') or fr (Windows-1252, ';')")] = "en",
+    dialect: Annotated[
+        str, typer.Option(help="en (UTF-8 BOM, ','), fr (Windows-1252, ';', decimal commas) or xlsx (LinkedIn)")
+    ] = "en",
 ) -> None:
     """Write the hand-downloaded analytics export of a platform, from the same world."""
     from datetime import timedelta
     from pathlib import Path
 
-    from sandbox.exports import EXPORTS
+    from sandbox.exports import exporter
 
-    if platform not in EXPORTS:
-        raise typer.BadParameter(f"no export for {platform} (known: {', '.join(sorted(EXPORTS))})")
+    try:
+        write = exporter(platform)
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc.args[0])) from None
     day = _date(today)
     last = _date(end) if end else day - timedelta(days=1)
     first = _date(start) if start else last - timedelta(days=27)
-    Path(out).write_bytes(EXPORTS[platform](seed, day, first, last, dialect))
+    Path(out).write_bytes(write(seed, day, first, last, dialect))
     typer.echo(f"wrote {out}")

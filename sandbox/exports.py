@@ -108,3 +108,21 @@ def facebook_content_export(seed: int, today: date, start: date, end: date, dial
 
 
 EXPORTS = {"facebook": facebook_content_export}
+# other platforms' exports live in their own modules: sandbox/exports_<platform>.py
+EXPORT_MODULES = {
+    "instagram": "sandbox.exports_instagram",
+    "linkedin": "sandbox.exports_linkedin",
+    "x": "sandbox.exports_x",
+}
+
+
+def exporter(platform: str):
+    """The function (seed, today, start, end, dialect) -> bytes writing a platform's export."""
+    if platform in EXPORTS:
+        return EXPORTS[platform]
+    if platform not in EXPORT_MODULES:
+        known = ", ".join(sorted([*EXPORTS, *EXPORT_MODULES]))
+        raise KeyError(f"no export for {platform} (known: {known})")
+    import importlib
+
+    return importlib.import_module(EXPORT_MODULES[platform]).export

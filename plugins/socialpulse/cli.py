@@ -101,9 +101,12 @@ def sql(query: str, db: Annotated[str, typer.Option(help="serving (default) or b
 
 @app.command("import")
 def import_(
-    platform: Annotated[str, typer.Option(help="facebook (Meta Business Suite content export)")],
+    platform: Annotated[str, typer.Option(help="facebook, instagram (Meta Business Suite), linkedin, x")],
     file: Annotated[list[str], typer.Option(help="export file (repeatable)")],
     as_of: Annotated[str, typer.Option(help="day the export was downloaded (default: yesterday UTC)")] = "",
+    account: Annotated[
+        str, typer.Option(help="account key of config/accounts.yml, for exports that do not name it (LinkedIn)")
+    ] = "",
 ) -> None:
     """Import hand-downloaded analytics exports into landing/ (then `socialpulse load` or the build DAG)."""
     from pathlib import Path
@@ -117,7 +120,7 @@ def import_(
     day = date.fromisoformat(as_of) if as_of else date.fromordinal(datetime.now(UTC).date().toordinal() - 1)
     for name in file:
         try:
-            result = import_file(settings, cfg, platform, Path(name), day)
+            result = import_file(settings, cfg, platform, Path(name), day, account or None)
         except ImportFileError as exc:
             typer.echo(f"refused: {exc}; nothing was written", err=True)
             raise typer.Exit(2) from exc

@@ -15,6 +15,9 @@ from types import ModuleType
 
 FORMATS: dict[str, str] = {
     "facebook": "socialpulse.imports.meta_business_suite",
+    "instagram": "socialpulse.imports.instagram_content",
+    "linkedin": "socialpulse.imports.linkedin_content",
+    "x": "socialpulse.imports.x_tweet_activity",
 }
 
 

@@ -72,10 +72,10 @@ class Parsed:
     rows_read: int
 
 
-def parse(table: Table, config: AccountsConfig, as_of: date) -> Parsed:
+def parse(table: Table, config: AccountsConfig, as_of: date, account: str | None = None) -> Parsed:
     cols = {f: find_column(table, aliases, required=req, label=aliases[0]) for f, (aliases, req) in COLUMNS.items()}
     fmt = datetime_format(table, cols["publish_time"])
-    pages = {a.account_id: a for a in config.for_platform(PLATFORM)}
+    pages = {a.account_id: a for a in config.for_platform(PLATFORM) if account is None or a.key == account}
     fetched_at = datetime.combine(as_of, time.max, ZoneInfo("UTC")).replace(microsecond=0)
     out: dict[str, dict[str, dict[str, dict]]] = {}
 

@@ -38,10 +38,19 @@ def _existing(landing_dir: Path, part: Partition) -> list[dict]:
     return [{k: v for k, v in row.items() if k not in lineage} for row in pq.read_table(path).to_pylist()]
 
 
-def import_file(settings: Settings, config: AccountsConfig, platform: str, path: Path, as_of: date) -> ImportResult:
+def import_file(
+    settings: Settings,
+    config: AccountsConfig,
+    platform: str,
+    path: Path,
+    as_of: date,
+    account: str | None = None,
+) -> ImportResult:
+    """Import one export. `account` (a key of config/accounts.yml) is for formats whose
+    rows do not name their account (LinkedIn page exports); others check it if given."""
     module = importer(platform)
     table = read_table(path)
-    parsed = module.parse(table, config, as_of)
+    parsed = module.parse(table, config, as_of, account)
     now = datetime.now(UTC)
     run_id = f"import__{path.name}"
     tables = {}
