@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sandbox import region
@@ -64,8 +65,28 @@ _MBS_HEADERS = {
 _MBS_TYPES = {"photo": "Photos", "video": "Videos", "reel": "Reels", "link": "Links", "text": "Text"}
 
 
-def _number(value: int, dialect: str) -> str:
+def number(value: int, dialect: str) -> str:
+    """A count as the dialect writes it: `1234` (en) or `1 234` with a non-breaking space (fr)."""
     return f"{value:,}".replace(",", "\u00a0") if dialect == "fr" else str(value)
+
+
+_number = number  # the former private name
+
+
+def local_time(moment: datetime, dialect: str) -> str:
+    """A timestamp as the Meta UI shows it: Paris time, month-first (en) or day-first (fr)."""
+    return moment.astimezone(PARIS).strftime("%d/%m/%Y %H:%M" if dialect == "fr" else "%m/%d/%Y %H:%M")
+
+
+def csv_writer(dialect: str) -> tuple[io.StringIO, Any]:
+    """A CSV writer for the dialect's separator (`;` in French Excel) and its buffer."""
+    out = io.StringIO(newline="")
+    return out, csv.writer(out, delimiter=";" if dialect == "fr" else ",", lineterminator="\r\n")
+
+
+def encode(text: str, dialect: str) -> bytes:
+    """UTF-8 with a BOM (en) or Windows-1252 (fr: what Excel saves; emoji become '?')."""
+    return text.encode("cp1252", errors="replace") if dialect == "fr" else text.encode("utf-8-sig")
 
 
 def facebook_content_export(seed: int, today: date, start: date, end: date, dialect: str = "en") -> bytes:
@@ -74,10 +95,8 @@ def facebook_content_export(seed: int, today: date, start: date, end: date, dial
     as_of = today - timedelta(days=1)
     end = min(end, as_of)
     ids = PLATFORMS["facebook"]
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=";" if dialect == "fr" else ",", lineterminator="\r\n")
+    out, writer = csv_writer(dialect)
     writer.writerow(_MBS_HEADERS[dialect])
-    date_fmt = "%d/%m/%Y %H:%M" if dialect == "fr" else "%m/%d/%Y %H:%M"
     for account in region.accounts("facebook"):
         for post in world.posts_between(account, start, end):
             m = world.post_metrics(post, as_of)
@@ -89,22 +108,21 @@ def facebook_content_export(seed: int, today: date, start: date, end: date, dial
                     "",
                     post.message or "",
                     "",
-                    post.created_at.astimezone(PARIS).strftime(date_fmt),
+                    local_time(post.created_at, dialect),
                     ids.post_permalink(post),
                     _MBS_TYPES[post.format],
-                    _number(m.views, dialect),
-                    _number(m.viewers, dialect),
-                    _number(m.reactions_total + m.comments + m.shares, dialect),
-                    _number(m.reactions_total, dialect),
-                    _number(m.comments, dialect),
-                    _number(m.shares, dialect),
-                    _number(m.clicks, dialect),
-                    _number(m.views - m.views_paid, dialect),
-                    _number(m.views_paid, dialect),
+                    number(m.views, dialect),
+                    number(m.viewers, dialect),
+                    number(m.reactions_total + m.comments + m.shares, dialect),
+                    number(m.reactions_total, dialect),
+                    number(m.comments, dialect),
+                    number(m.shares, dialect),
+                    number(m.clicks, dialect),
+                    number(m.views - m.views_paid, dialect),
+                    number(m.views_paid, dialect),
                 ]
             )
-    text = out.getvalue()
-    return text.encode("cp1252", errors="replace") if dialect == "fr" else text.encode("utf-8-sig")
+    return encode(out.getvalue(), dialect)
 
 
 EXPORTS = {"facebook": facebook_content_export}

@@ -4,25 +4,27 @@ One row per post with its lifetime metrics as of the export. Header names vary w
 the UI language and over time, so each field accepts several headers (matched with
 case, accents and punctuation folded). Rows land as the Facebook API entities
 `posts` and `post_insights`, marked `_source = csv`, so the same dbt models read
-them; the export date (`--as-of`) is their snapshot date.
+them; the export date (`--as-of`) is their snapshot date. What the Instagram export
+shares with this one (reading, dates, accounts) lives in `_mbs_common`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from socialpulse.config import AccountsConfig
-from socialpulse.imports.reader import (
-    ImportFileError,
-    Table,
-    datetime_format,
-    find_column,
-    parse_datetime,
-    parse_int,
+from socialpulse.imports._mbs_common import (
+    AccountMatcher,
+    Export,
+    Parsed,
+    PostTypes,
+    by_account_lists,
+    snapshot_time,
 )
+from socialpulse.imports.reader import Table
+
+__all__ = ["COLUMNS", "KEYS", "PLATFORM", "POST_TYPES", "SOURCE", "Parsed", "describe", "normalise_type", "parse"]
 
 PLATFORM = "facebook"
 SOURCE = "csv"
@@ -62,62 +64,35 @@ POST_TYPES = {
     "status": "mobile_status_update",
     "texte": "mobile_status_update",
 }
-
-
-@dataclass
-class Parsed:
-    """Rows per account key, per landing entity, ready to land."""
-
-    by_account: dict[str, dict[str, list[dict]]]
-    rows_read: int
+_TYPES = PostTypes(POST_TYPES, ignore=("fb", "facebook"))
 
 
 def parse(table: Table, config: AccountsConfig, as_of: date, account: str | None = None) -> Parsed:
-    cols = {f: find_column(table, aliases, required=req, label=aliases[0]) for f, (aliases, req) in COLUMNS.items()}
-    fmt = datetime_format(table, cols["publish_time"])
-    pages = {a.account_id: a for a in config.for_platform(PLATFORM) if account is None or a.key == account}
-    fetched_at = datetime.combine(as_of, time.max, ZoneInfo("UTC")).replace(microsecond=0)
-    out: dict[str, dict[str, dict[str, dict]]] = {}
+    export = Export(table, COLUMNS, config, as_of)
+    pages = AccountMatcher(export, PLATFORM, account)
+    fetched_at = snapshot_time(as_of)
+    out: dict[str, dict[str, dict]] = {}
 
     for line, row in table.rows:
-        page_id = row[cols["page_id"]]
-        account = pages.get(page_id)
-        if account is None:
-            raise ImportFileError(
-                table.path,
-                f"Page ID {page_id!r} is not a facebook account of config/accounts.yml",
-                row=line,
-                column=COLUMNS["page_id"][0][0],
-            )
-        raw_id = row[cols["post_id"]]
+        page_id = export.value(row, "page_id")
+        page = pages.by_platform_id(line, page_id, "page_id")
+        raw_id = export.value(row, "post_id")
         if not raw_id.isdigit() and not raw_id.replace("_", "").isdigit():
-            raise ImportFileError(table.path, f"{raw_id!r} is not a post id", row=line, column="Post ID")
+            raise export.error(f"{raw_id!r} is not a post id", line, "post_id")
         post_id = raw_id if "_" in raw_id else f"{page_id}_{raw_id}"
 
         def count(field: str, line: int = line, row: dict = row) -> int | None:
-            key = cols[field]
-            return None if key is None else parse_int(table, line, COLUMNS[field][0][0], row[key])
+            return export.count(line, row, field)
 
-        created = parse_datetime(
-            table, line, COLUMNS["publish_time"][0][0], row[cols["publish_time"]], fmt, config.timezone
-        )
-        if created.date() > as_of:
-            raise ImportFileError(
-                table.path,
-                f"published {created:%Y-%m-%d}, after the export date {as_of}",
-                row=line,
-                column=COLUMNS["publish_time"][0][0],
-            )
-        text = row.get(cols["description"] or "", "") or row.get(cols["title"] or "", "") or None
-        post_type = normalise_type(row.get(cols["post_type"] or "", ""))
-        entities = out.setdefault(account.key, {"posts": {}, "post_insights": {}})
+        created = export.published(line, row, "publish_time")
+        entities = out.setdefault(page.key, {"posts": {}, "post_insights": {}})
         entities["posts"][post_id] = {
             "post_id": post_id,
             "page_id": page_id,
-            "message": text,
+            "message": export.text(row, "description", "title"),
             "created_time": created,
-            "permalink_url": row[cols["permalink"]] or None,
-            "status_type": post_type,
+            "permalink_url": export.value(row, "permalink") or None,
+            "status_type": normalise_type(export.value(row, "post_type")),
             "shares_count": count("shares") or 0,
             "comments_total_count": count("comments"),
             "fetched_at": fetched_at,
@@ -143,14 +118,12 @@ def parse(table: Table, config: AccountsConfig, as_of: date, account: str | None
                 "value": value,
                 "fetched_at": fetched_at,
             }
-    return Parsed(
-        by_account={k: {e: list(rows.values()) for e, rows in ents.items()} for k, ents in out.items()},
-        rows_read=len(table.rows),
-    )
+    return Parsed(by_account=by_account_lists(out), rows_read=len(table.rows))
 
 
 def normalise_type(value: str) -> str | None:
-    return POST_TYPES.get(value.strip().lower(), value.strip() or None)
+    """The Graph API's status_type for the UI's post type; an unknown type is kept as written."""
+    return _TYPES.get(value) or value.strip() or None
 
 
 KEYS = {"posts": ("post_id",), "post_insights": ("post_id", "metric", "breakdown", "breakdown_value")}
