@@ -1,0 +1,43 @@
+with
+
+comments as (
+
+    select * from {{ ref('stg_facebook__comments') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        {{ latest_extraction_first(['comment_id']) }} as extraction_rank
+    from comments
+
+),
+
+final as (
+
+    select
+        comment_id,
+        platform_comment_id,
+        post_id,
+        account_id,
+        platform,
+        parent_comment_id,
+        author_pseudo_id as author_pseudonym,
+        -- the Page's own answers: `from.id` = the Page id (set by the connector)
+        is_from_page as is_by_account,
+        message,
+        commented_at as created_at,
+        likes as like_count,
+        -- Graph serves the comment's permalink_url
+        permalink_url,
+        _ds,
+        _extracted_at
+
+    from ranked
+    where extraction_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,43 @@
+with
+
+comments as (
+
+    select * from {{ ref('stg_mastodon__comments') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        {{ latest_extraction_first(['comment_id']) }} as extraction_rank
+    from comments
+
+),
+
+final as (
+
+    select
+        comment_id,
+        platform_comment_id,
+        post_id,
+        account_id,
+        platform,
+        parent_comment_id,
+        author_pseudo_id as author_pseudonym,
+        -- the account's own answers: the reply's account id = the account's id
+        is_from_page as is_by_account,
+        message,
+        commented_at as created_at,
+        likes as like_count,
+        -- a reply's URL holds its author's handle, which is never landed
+        cast(null as varchar) as permalink_url,
+        _ds,
+        _extracted_at
+
+    from ranked
+    where extraction_rank = 1
+
+)
+
+select * from final

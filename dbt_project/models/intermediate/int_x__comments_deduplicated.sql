@@ -1,0 +1,43 @@
+with
+
+replies as (
+
+    select * from {{ ref('stg_x__replies') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        {{ latest_extraction_first(['comment_id']) }} as extraction_rank
+    from replies
+
+),
+
+final as (
+
+    select
+        comment_id,
+        platform_comment_id,
+        post_id,
+        account_id,
+        platform,
+        parent_comment_id,
+        author_pseudo_id as author_pseudonym,
+        -- the account's own answers: the reply's `author_id` = the account's user id
+        is_from_account as is_by_account,
+        message,
+        commented_at as created_at,
+        likes as like_count,
+        -- x.com/i/web/status/<reply id>, built in staging (no handle needed)
+        permalink_url,
+        _ds,
+        _extracted_at
+
+    from ranked
+    where extraction_rank = 1
+
+)
+
+select * from final
