@@ -98,6 +98,16 @@ def test_overlapping_exports_and_reimports_never_duplicate(settings, cfg, tmp_pa
     assert lifetime(settings) == expected()
 
 
+def test_importing_the_same_file_twice_rewrites_identical_landing_files(settings, cfg, tmp_path):
+    path = export(tmp_path)
+    import_file(settings, cfg, "facebook", path, AS_OF)
+    files = sorted(settings.landing_dir.rglob("*.csv.parquet"))
+    before = {f: f.read_bytes() for f in files}
+    import_file(settings, cfg, "facebook", path, AS_OF)
+    assert sorted(settings.landing_dir.rglob("*.csv.parquet")) == files
+    assert {f: f.read_bytes() for f in files} == before
+
+
 def write(tmp_path, text, encoding="utf-8"):
     path = tmp_path / "hand.csv"
     path.write_bytes(text.encode(encoding))

@@ -51,7 +51,9 @@ def import_file(
     module = importer(platform)
     table = read_table(path)
     parsed = module.parse(table, config, as_of, account)
-    now = datetime.now(UTC)
+    # the export was read from the platform when it was downloaded: the file's mtime. This
+    # also makes importing the same file twice write byte-identical landing files.
+    downloaded = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
     run_id = f"import__{path.name}"
     tables = {}
     landed: dict[str, dict[str, int]] = {}
@@ -65,7 +67,7 @@ def import_file(
                 "_account_key": account_key,
                 "_ds": as_of,
                 "_run_id": run_id,
-                "_extracted_at": now,
+                "_extracted_at": downloaded,
                 "_source": module.SOURCE,
             }
             tables[part] = to_table(platform, entity, merged.values(), lineage)  # validates; writes nothing
