@@ -29,6 +29,8 @@ final as (
             when media_type in ('video', 'animated_gif') then 'video'
             when media_type = 'photo' then 'photo'
             when link_url is not null then 'link'
+            -- the tweet activity export says nothing of media or links: unknown, not text
+            when _source = 'csv' then 'other'
             else 'text'
         end as format,
 
