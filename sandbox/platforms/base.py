@@ -4,6 +4,12 @@ A platform is a class with a `name` (also its URL prefix: `/facebook/...`) that
 turns a `Request` into a `Response` in that platform's own wire format. The
 server owns everything platform-neutral (routing by prefix, faults, stats,
 logging, the clock); the platform owns ids, paging, errors and rate limits.
+
+Building blocks several platforms share live here too: `Call` (a request with
+the simulated clock read once), `ApiError` (an error a platform renders in its
+own dialect), `WindowedPlatform` (one rolling call budget the control API can
+change) and `PublicReadPlatform` (its GET-only, rate-headed flavour: Bluesky,
+Mastodon). The Meta Graph pair shares `GraphPlatform` in `graph_common`.
 """
 
 from __future__ import annotations
@@ -12,13 +18,17 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
+
+from sandbox.ratelimit import RollingWindow, Usage
+from sandbox.timeutil import DAY, day_start
 
 if TYPE_CHECKING:
     from sandbox.faults import FaultRule
     from sandbox.state import SandboxState
-    from sandbox.world import Post
+    from sandbox.world import Post, World
 
 
 @dataclass
@@ -59,6 +69,34 @@ class Response:
         return cls(status, body, {"Content-Type": "application/json; charset=UTF-8", **(headers or {})})
 
 
+@dataclass(frozen=True)
+class Call:
+    """One request with the simulated clock read once.
+
+    "Now" is 00:00 UTC of `today`: what was created before it exists, and lifetime
+    values are served as of the end of the day before.
+    """
+
+    request: Request
+    today: date
+
+    @property
+    def now(self) -> datetime:
+        return day_start(self.today)
+
+    @property
+    def as_of(self) -> date:
+        """Lifetime values are served as of the end of this UTC day."""
+        return self.today - DAY
+
+
+class ApiError(Exception):
+    """An error a platform answers in its own wire format."""
+
+    def response(self) -> Response:
+        raise NotImplementedError
+
+
 class Platform(ABC):
     """Base class of the platform simulators mounted by the server."""
 
@@ -66,6 +104,10 @@ class Platform(ABC):
 
     def __init__(self, state: SandboxState):
         self.state = state
+
+    @property
+    def world(self) -> World:
+        return self.state.world
 
     @abstractmethod
     def handle(self, request: Request) -> Response:
@@ -93,3 +135,96 @@ class Platform(ABC):
     def configure_ratelimit(self, settings: Mapping[str, Any]) -> dict[str, Any]:
         """Change the platform's call budgets (control API); returns the new settings."""
         raise ValueError(f"platform {self.name} has no configurable rate limit")
+
+
+def fault_retry_seconds(rule: FaultRule) -> int:
+    """Seconds an injected `http_429` asks the client to wait (default 1)."""
+    return int(rule.seconds) if rule.seconds is not None else 1
+
+
+def exhausted(window: RollingWindow, retry_after: float) -> Usage:
+    """The usage an injected throttle reports: the whole budget spent, free again after `retry_after` s."""
+    return Usage(False, window.budget, window.budget, window.window_seconds, retry_after)
+
+
+class WindowedPlatform(Platform):
+    """A platform with one rolling call budget, `limits`, that the control API can change."""
+
+    default_budget: ClassVar[int]
+    default_window_seconds: ClassVar[float]
+
+    def __init__(self, state: SandboxState):
+        super().__init__(state)
+        self.limits = RollingWindow(self.default_budget, self.default_window_seconds)
+
+    def configure_ratelimit(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """Set `budget` (calls per key and window) and `window_seconds`; `reset` forgets past calls."""
+        self.limits.configure(
+            int(settings.get("budget", self.limits.budget)),
+            float(settings.get("window_seconds", self.limits.window_seconds)),
+        )
+        if settings.get("reset"):
+            self.limits.reset()
+        return {"platform": self.name, "budget": self.limits.budget, "window_seconds": self.limits.window_seconds}
+
+
+class PublicReadPlatform(WindowedPlatform):
+    """A GET-only public API that reports its one budget in headers on every answer (Bluesky, Mastodon).
+
+    The order of the checks is the same on both: token (which also picks the
+    budget's key), budget, method, then the call itself. Each platform words the
+    refusals, the rate headers and the answers in its own dialect.
+    """
+
+    def handle(self, request: Request) -> Response:
+        usage: Usage | None = None
+        try:
+            usage = self.limits.hit(self._limit_key(request))
+            if not usage.allowed:
+                raise self._rate_limited(usage)
+            if request.method != "GET":
+                raise self._method_not_allowed(request.method)
+            response = self._answer(Call(request, self.state.today))
+        except ApiError as error:
+            response = error.response()
+        for name, value in self._rate_headers(usage or self.limits.peek("ip")).items():
+            response.headers.setdefault(name, value)  # a throttle error brings its own
+        return response
+
+    def fault_response(self, rule: FaultRule, request: Request) -> Response:
+        if rule.kind == "http_429":
+            return self._rate_limited(exhausted(self.limits, fault_retry_seconds(rule))).response()
+        if rule.kind == "http_500":
+            return self._server_error()
+        if rule.kind == "expired_token":
+            return self._token_expired().response()
+        raise ValueError(f"fault kind {rule.kind!r} is not implemented for {self.name}")
+
+    @abstractmethod
+    def _limit_key(self, request: Request) -> str:
+        """The budget's key for this request ("ip" without a token); raises when a sent token is bad."""
+
+    @abstractmethod
+    def _answer(self, call: Call) -> Response:
+        """The answer to an admitted GET."""
+
+    @staticmethod
+    @abstractmethod
+    def _rate_headers(usage: Usage) -> dict[str, str]:
+        """The platform's rate-limit headers for `usage`."""
+
+    @abstractmethod
+    def _rate_limited(self, usage: Usage) -> ApiError:
+        """The answer to a call over budget (with the rate headers of `usage`)."""
+
+    @abstractmethod
+    def _method_not_allowed(self, method: str) -> ApiError:
+        """The answer to anything but GET."""
+
+    @abstractmethod
+    def _server_error(self) -> Response:
+        """What an injected `http_500` answers."""
+
+    @abstractmethod
+    def _token_expired(self) -> ApiError:
+        """What an injected `expired_token` answers."""

@@ -46,22 +46,16 @@ import math
 import re
 import time
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sandbox import region
 from sandbox.determinism import rng
-from sandbox.faults import FaultRule
-from sandbox.platforms.base import Platform, Request, Response
-from sandbox.ratelimit import RollingWindow, Usage
+from sandbox.platforms.base import ApiError, Call, PublicReadPlatform, Request, Response
+from sandbox.ratelimit import Usage
 from sandbox.region import Account
 from sandbox.timeutil import DAY, EPOCH, day_start
 from sandbox.world import COMMENT_SERIAL_BASE, POST_SERIAL_BASE, Comment, Post, World
-
-if TYPE_CHECKING:
-    from sandbox.state import SandboxState
 
 DEFAULT_BUDGET = 3000
 DEFAULT_WINDOW_SECONDS = 300.0
@@ -84,7 +78,7 @@ _B32 = "abcdefghijklmnopqrstuvwxyz234567"
 _URI = re.compile(r"^at://(?P<did>[^/]+)/app\.bsky\.feed\.post/(?P<rkey>[2-7a-z]{13})$")
 
 
-class XrpcError(Exception):
+class XrpcError(ApiError):
     """An XRPC error; `response()` renders `{"error", "message"}`."""
 
     def __init__(self, status: int, error: str, message: str, headers: dict[str, str] | None = None):
@@ -198,82 +192,39 @@ def posts_count(world: World, account: Account, today: date) -> int:
 # -- platform ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Call:
-    request: Request
-    today: date
-
-    @property
-    def now(self) -> datetime:
-        return day_start(self.today)
-
-    @property
-    def as_of(self) -> date:
-        return self.today - DAY
-
-
-class BlueskyPlatform(Platform):
+class BlueskyPlatform(PublicReadPlatform):
     """The public AppView XRPC methods for the region's Bluesky account."""
 
     name = "bluesky"
+    default_budget = DEFAULT_BUDGET
+    default_window_seconds = DEFAULT_WINDOW_SECONDS
 
-    def __init__(self, state: SandboxState):
-        super().__init__(state)
-        self.limits = RollingWindow(DEFAULT_BUDGET, DEFAULT_WINDOW_SECONDS)
+    # -- entry points (see PublicReadPlatform.handle) ----------------------------------------
 
-    @property
-    def world(self) -> World:
-        return self.state.world
+    def _answer(self, call: Call) -> Response:
+        segments = [s for s in call.request.path.split("/") if s]
+        if len(segments) != 2 or segments[0] != "xrpc":
+            raise XrpcError(404, "MethodNotImplemented", "Method Not Implemented")
+        method = {
+            "app.bsky.actor.getProfile": self._get_profile,
+            "app.bsky.feed.getAuthorFeed": self._get_author_feed,
+            "app.bsky.feed.getPostThread": self._get_post_thread,
+        }.get(segments[1])
+        if method is None:
+            raise XrpcError(501, "MethodNotImplemented", "Method Not Implemented")
+        return Response.json(method(call))
 
-    # -- entry points --------------------------------------------------------------------
+    def _rate_limited(self, usage: Usage) -> XrpcError:
+        return XrpcError(429, "RateLimitExceeded", "Rate Limit Exceeded", self._rate_headers(usage))
 
-    def handle(self, request: Request) -> Response:
-        usage: Usage | None = None
-        try:
-            self._check_token(request)
-            usage = self.limits.hit("ip")
-            if not usage.allowed:
-                raise XrpcError(429, "RateLimitExceeded", "Rate Limit Exceeded", self._rate_headers(usage))
-            if request.method != "GET":
-                raise XrpcError(405, "MethodNotImplemented", f"Method Not Implemented: {request.method}")
-            segments = [s for s in request.path.split("/") if s]
-            if len(segments) != 2 or segments[0] != "xrpc":
-                raise XrpcError(404, "MethodNotImplemented", "Method Not Implemented")
-            call = _Call(request, self.state.today)
-            method = {
-                "app.bsky.actor.getProfile": self._get_profile,
-                "app.bsky.feed.getAuthorFeed": self._get_author_feed,
-                "app.bsky.feed.getPostThread": self._get_post_thread,
-            }.get(segments[1])
-            if method is None:
-                raise XrpcError(501, "MethodNotImplemented", "Method Not Implemented")
-            response = Response.json(method(call))
-        except XrpcError as error:
-            response = error.response()
-        for name, value in self._rate_headers(usage or self.limits.peek("ip")).items():
-            response.headers.setdefault(name, value)
-        return response
+    def _method_not_allowed(self, method: str) -> XrpcError:
+        return XrpcError(405, "MethodNotImplemented", f"Method Not Implemented: {method}")
 
-    def fault_response(self, rule: FaultRule, request: Request) -> Response:
-        if rule.kind == "http_429":
-            seconds = int(rule.seconds) if rule.seconds is not None else 1
-            fake = Usage(False, self.limits.budget, self.limits.budget, self.limits.window_seconds, seconds)
-            return XrpcError(429, "RateLimitExceeded", "Rate Limit Exceeded", self._rate_headers(fake)).response()
-        if rule.kind == "http_500":
-            return XrpcError(500, "InternalServerError", "Internal Server Error").response()
-        if rule.kind == "expired_token":
-            return XrpcError(400, "ExpiredToken", "Token has expired").response()
-        raise ValueError(f"fault kind {rule.kind!r} is not implemented for bluesky")
+    def _server_error(self) -> Response:
+        return XrpcError(500, "InternalServerError", "Internal Server Error").response()
 
-    def configure_ratelimit(self, settings: Mapping[str, Any]) -> dict[str, Any]:
-        """Set `budget` (calls per window) and `window_seconds`; `reset` forgets past calls."""
-        self.limits.configure(
-            int(settings.get("budget", self.limits.budget)),
-            float(settings.get("window_seconds", self.limits.window_seconds)),
-        )
-        if settings.get("reset"):
-            self.limits.reset()
-        return {"platform": self.name, "budget": self.limits.budget, "window_seconds": self.limits.window_seconds}
+    def _token_expired(self) -> XrpcError:
+        return XrpcError(400, "ExpiredToken", "Token has expired")
 
     # -- ids (used by sandbox.truth) -------------------------------------------------------
 
@@ -291,19 +242,20 @@ class BlueskyPlatform(Platform):
 
     # -- plumbing -------------------------------------------------------------------------
 
-    @staticmethod
-    def _check_token(request: Request) -> None:
+    def _limit_key(self, request: Request) -> str:
+        """Calls are counted per IP; a token, when sent, must still be valid."""
         auth = request.headers.get("Authorization") or ""
         if not auth:
-            return  # public AppView reads need no auth
+            return "ip"  # public AppView reads need no auth
         scheme, _, token = auth.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise XrpcError(400, "InvalidRequest", "Unexpected authorization type")
         if token.startswith(EXPIRED_PREFIX):
-            raise XrpcError(400, "ExpiredToken", "Token has expired")
+            raise self._token_expired()
         if token != VALID_TOKEN:
             raise XrpcError(401, "InvalidToken", "Token could not be verified")
+        return "ip"
 
     @staticmethod
     def _rate_headers(usage: Usage) -> dict[str, str]:
@@ -324,7 +276,7 @@ class BlueskyPlatform(Platform):
                 return account
         raise invalid_request("Profile not found")
 
-    def _find_post(self, call: _Call, uri: str) -> Post:
+    def _find_post(self, call: Call, uri: str) -> Post:
         match = _URI.match(uri or "")
         not_found = XrpcError(400, "NotFound", f"Post not found: {uri}")
         if not match:
@@ -368,7 +320,7 @@ class BlueskyPlatform(Platform):
             "createdAt": "2024-02-06T18:00:00.000Z",
         }
 
-    def _get_profile(self, call: _Call) -> dict[str, Any]:
+    def _get_profile(self, call: Call) -> dict[str, Any]:
         account = self._account(call.request.query.get("actor"))
         return {
             **self._author_basic(account),
@@ -434,7 +386,7 @@ class BlueskyPlatform(Platform):
             }
         return None, None
 
-    def _post_view(self, call: _Call, post: Post) -> dict[str, Any]:
+    def _post_view(self, call: Call, post: Post) -> dict[str, Any]:
         counts = post_counts(self.world, post, call.as_of)
         record: dict[str, Any] = {
             "$type": POST_COLLECTION,
@@ -493,7 +445,7 @@ class BlueskyPlatform(Platform):
 
     # -- methods ----------------------------------------------------------------------------
 
-    def _get_author_feed(self, call: _Call) -> dict[str, Any]:
+    def _get_author_feed(self, call: Call) -> dict[str, Any]:
         query = call.request.query
         account = self._account(query.get("actor"))
         limit = _limit(query.get("limit"), DEFAULT_LIMIT)
@@ -535,7 +487,7 @@ class BlueskyPlatform(Platform):
             result["cursor"] = f"{bsky_time(last.created_at)}::{post_rkey(last)}"
         return result
 
-    def _get_post_thread(self, call: _Call) -> dict[str, Any]:
+    def _get_post_thread(self, call: Call) -> dict[str, Any]:
         query = call.request.query
         depth = _bounded_int(query.get("depth"), DEFAULT_DEPTH, 0, MAX_DEPTH, "depth")
         _bounded_int(query.get("parentHeight"), 80, 0, MAX_DEPTH, "parentHeight")

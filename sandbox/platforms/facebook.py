@@ -17,55 +17,40 @@ the same functions `sandbox.truth` reports, so the two cannot disagree.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime
+from typing import Any
 
 from sandbox import region
 from sandbox.determinism import rng
-from sandbox.faults import FaultRule
-from sandbox.platforms.base import Platform, Request, Response
 from sandbox.platforms.graph_common import (
-    DEFAULT_VERSION,
-    SUPPORTED_VERSIONS,
-    GraphError,
-    TokenRegistry,
-    decode_cursor,
-    deprecated_version,
-    encode_cursor,
-    expired_token,
-    graph_response,
+    MAX_LIMIT,
+    GraphCall,
+    GraphPlatform,
+    GraphTarget,
+    checked_fields,
+    cursor_page,
+    end_time,
     graph_time,
+    insight,
+    insight_days,
+    insights_window,
     invalid_metric,
     invalid_parameter,
     is_true,
-    no_metric,
+    metric_names,
+    node_segments,
     nonexisting_field,
-    parse_fields,
-    parse_limit,
-    throttled,
-    unexpected_error,
+    since_before_until,
     unsupported_get,
-    unsupported_method,
-    usage_headers,
+    window_paging,
 )
-from sandbox.ratelimit import RollingWindow, Usage
 from sandbox.region import Account
-from sandbox.timeutil import DAY, EPOCH, day_start, parse_timestamp, two_years_before
-from sandbox.world import AccountDay, Comment, Post, PostMetrics, World, settle
-
-if TYPE_CHECKING:
-    from sandbox.state import SandboxState
+from sandbox.timeutil import DAY
+from sandbox.world import AccountDay, Comment, Post, PostMetrics, settle
 
 MAX_INSIGHTS_SPAN_SECONDS = 93 * 86400  # 8,035,200 s
-MAX_LIMIT = 100
-DEFAULT_PAGE_BUDGET = 4800
-DEFAULT_APP_BUDGET = 20000
-DEFAULT_WINDOW_SECONDS = 3600.0
-
-_VERSION = re.compile(r"^v\d+\.\d+$")
 
 STATUS_TYPES = {
     "photo": "added_photos",
@@ -161,112 +146,13 @@ POST_FIELDS = (
 COMMENT_FIELDS = ("id", "message", "created_time", "from", "parent", "permalink_url", "like_count", "comment_count")
 
 
-@dataclass(frozen=True)
-class _Call:
-    """One authenticated request with the simulated clock read once."""
-
-    request: Request
-    version: str
-    today: date
-
-    @property
-    def now(self) -> datetime:
-        return day_start(self.today)
-
-    @property
-    def as_of(self) -> date:
-        """Lifetime values are served as of the end of this UTC day."""
-        return self.today - DAY
-
-
-@dataclass(frozen=True)
-class _Target:
-    node_id: str
-    account: Account
-    post: Post | None
-    edge: str | None
-    tail: tuple[str, ...]
-
-
-class FacebookPlatform(Platform):
+class FacebookPlatform(GraphPlatform):
     """The Graph API for the region's Facebook Pages."""
 
     name = "facebook"
-
-    def __init__(self, state: SandboxState):
-        super().__init__(state)
-        self.tokens = TokenRegistry()
-        self.page_limits = RollingWindow(DEFAULT_PAGE_BUDGET, DEFAULT_WINDOW_SECONDS)
-        self.app_limits = RollingWindow(DEFAULT_APP_BUDGET, DEFAULT_WINDOW_SECONDS)
-
-    @property
-    def world(self) -> World:
-        return self.state.world
-
-    # -- entry points ----------------------------------------------------------
-
-    def handle(self, request: Request) -> Response:
-        segments = [s for s in request.path.split("/") if s]
-        version = DEFAULT_VERSION
-        page_id: str | None = None
-        page_usage: Usage | None = None
-        try:
-            if segments and _VERSION.match(segments[0]):
-                version = segments.pop(0)
-                if version not in SUPPORTED_VERSIONS:
-                    raise deprecated_version(version)
-            call = _Call(request, version, self.state.today)
-            allowed_pages = self.tokens.check(self._token(request), call.today)
-            if not segments:
-                raise unsupported_get("")
-            if request.method != "GET":
-                raise unsupported_method(request.method, segments[0])
-            target = self._resolve(call, segments, allowed_pages)
-            page_id = target.account.account_id
-            page_usage = self._charge(page_id)
-            response = graph_response(self._dispatch(call, target))
-        except GraphError as error:
-            response = error.response()
-        for name, value in self._usage_headers(page_id, page_usage).items():
-            response.headers.setdefault(name, value)  # a throttle error brings its own
-        response.headers["facebook-api-version"] = version
-        return response
-
-    def fault_response(self, rule: FaultRule, request: Request) -> Response:
-        page_id = self._page_id_in_path(request.path)
-        if rule.kind == "http_429":
-            seconds = int(rule.seconds) if rule.seconds is not None else 1
-            code = int(rule.options.get("code", 80001))
-            fake = Usage(
-                False, self.page_limits.budget, self.page_limits.budget, self.page_limits.window_seconds, seconds
-            )
-            headers = usage_headers(self.app_limits.peek("app"), page_id, fake)
-            response = throttled(code, seconds, headers).response()
-        elif rule.kind == "http_500":
-            response = unexpected_error().response()
-        elif rule.kind == "expired_token":
-            response = expired_token(self.state.today).response()
-        else:
-            raise ValueError(f"fault kind {rule.kind!r} is not implemented for facebook")
-        response.headers.setdefault("X-App-Usage", self._usage_headers(None, None)["X-App-Usage"])
-        response.headers.setdefault("X-Business-Use-Case-Usage", "{}")
-        response.headers["facebook-api-version"] = self._version_in_path(request.path)
-        return response
-
-    def configure_ratelimit(self, settings: Mapping[str, Any]) -> dict[str, Any]:
-        """Set `budget` (calls per Page), `window_seconds`, `app_budget`; `reset` clears counts."""
-        window = float(settings.get("window_seconds", self.page_limits.window_seconds))
-        self.page_limits.configure(int(settings.get("budget", self.page_limits.budget)), window)
-        self.app_limits.configure(int(settings.get("app_budget", self.app_limits.budget)), window)
-        if settings.get("reset"):
-            self.page_limits.reset()
-            self.app_limits.reset()
-        return {
-            "platform": self.name,
-            "budget": self.page_limits.budget,
-            "app_budget": self.app_limits.budget,
-            "window_seconds": self.page_limits.window_seconds,
-        }
+    buc_type = "pages"
+    app_throttle_code = 4
+    account_throttle_code = 80001
 
     # -- ids -------------------------------------------------------------------------
 
@@ -284,57 +170,24 @@ class FacebookPlatform(Platform):
     def comment_id(post: Post, comment_serial: int) -> str:
         return f"{post.serial}_{comment_serial}"
 
-    # -- plumbing ----------------------------------------------------------------
+    # -- nodes (see GraphPlatform.handle) -------------------------------------------
 
-    @staticmethod
-    def _token(request: Request) -> str | None:
-        token = request.query.get("access_token")
-        if token:
-            return token
-        auth = request.headers.get("Authorization") or ""
-        scheme, _, value = auth.partition(" ")
-        return value.strip() if scheme.lower() in ("bearer", "oauth") else None
-
-    @staticmethod
-    def _page_id_in_path(path: str) -> str | None:
-        segments = [s for s in path.split("/") if s and not _VERSION.match(s)]
+    def _account_id_in_path(self, path: str) -> str | None:
+        segments = node_segments(path)
         return segments[0].split("_", 1)[0] if segments and segments[0][:1].isdigit() else None
 
-    @staticmethod
-    def _version_in_path(path: str) -> str:
-        first = next((s for s in path.split("/") if s), "")
-        return first if first in SUPPORTED_VERSIONS else DEFAULT_VERSION
-
-    def _charge(self, page_id: str) -> Usage:
-        """Count the call against the Page and app budgets; throttle when exhausted."""
-        app = self.app_limits.peek("app")
-        if not app.allowed:
-            headers = usage_headers(app, page_id, self.page_limits.peek(page_id))
-            raise throttled(4, app.retry_after_seconds, headers)
-        page = self.page_limits.hit(page_id)
-        if not page.allowed:
-            raise throttled(80001, page.retry_after_seconds, usage_headers(app, page_id, page))
-        self.app_limits.hit("app")
-        return page
-
-    def _usage_headers(self, page_id: str | None, page_usage: Usage | None) -> dict[str, str]:
-        return usage_headers(self.app_limits.peek("app"), page_id, page_usage)
-
-    def _resolve(self, call: _Call, segments: list[str], allowed: frozenset[str] | None) -> _Target:
-        """Find the node (a Page or one of its posts) the path starts with."""
-        node_id, edge, tail = segments[0], (segments[1] if len(segments) > 1 else None), tuple(segments[2:])
+    def _find_node(self, call: GraphCall, node_id: str) -> tuple[Account | None, Post | None, None]:
+        """A Page (`<page id>`) or one of its posts (`<page id>_<serial>`)."""
         page_part, _, serial_part = node_id.partition("_")
         account = region.account_by_id(self.name, page_part)
-        if account is None or (allowed is not None and account.account_id not in allowed):
-            raise unsupported_get(node_id)
-        post = None
-        if serial_part:
-            post = self.world.find_post(account, int(serial_part)) if serial_part.isdigit() else None
-            if post is None or post.created_at >= call.now:
-                raise unsupported_get(node_id)
-        return _Target(node_id, account, post, edge, tail)
+        if account is None or not serial_part:
+            return account, None, None
+        post = self.world.find_post(account, int(serial_part)) if serial_part.isdigit() else None
+        if post is None or post.created_at >= call.now:
+            return None, None, None
+        return account, post, None
 
-    def _dispatch(self, call: _Call, target: _Target) -> dict[str, Any]:
+    def _dispatch(self, call: GraphCall, target: GraphTarget) -> dict[str, Any]:
         node_type = "Post" if target.post else "Page"
         if target.edge is None:
             if target.post:
@@ -355,11 +208,8 @@ class FacebookPlatform(Platform):
 
     # -- Page ----------------------------------------------------------------------
 
-    def _page_node(self, call: _Call, account: Account) -> dict[str, Any]:
-        fields = parse_fields(call.request.query.get("fields"), ("id", "name"))
-        for field in fields:
-            if field not in PAGE_FIELDS:
-                raise nonexisting_field(field, "Page")
+    def _page_node(self, call: GraphCall, account: Account) -> dict[str, Any]:
+        fields = checked_fields(call.request.query.get("fields"), ("id", "name"), PAGE_FIELDS, "Page")
         followers = self.world.followers(account, call.as_of)
         fan_ratio = rng(self.state.seed, "fan-ratio", account.platform, account.key).randint(880, 950)
         values = {
@@ -373,78 +223,48 @@ class FacebookPlatform(Platform):
         }
         return {field: values[field] for field in ["id", *fields] if field in values}
 
-    def _insight_days(self, call: _Call) -> tuple[list[date], datetime, datetime]:
+    def _insight_days(self, call: GraphCall) -> tuple[list[date], datetime, datetime]:
         """Days of a since/until window that the Page insights may show, and the window."""
-        query = call.request.query
-        try:
-            until = parse_timestamp(query["until"]) if query.get("until") else call.now
-            since = parse_timestamp(query["since"]) if query.get("since") else until - 2 * DAY
-        except ValueError:
-            raise invalid_parameter("The parameters since and until must be unix timestamps or dates") from None
+        since, until = insights_window(call.request.query, call.now, MAX_INSIGHTS_SPAN_SECONDS)
         if since > until:
-            raise invalid_parameter("The since parameter must be before the until parameter")
-        if (until - since).total_seconds() > MAX_INSIGHTS_SPAN_SECONDS:
-            raise invalid_parameter(
-                f"There cannot be more than 93 days ({MAX_INSIGHTS_SPAN_SECONDS} s) between since and until"
-            )
-        first = max(since.date(), EPOCH, two_years_before(call.today))
-        last = min(until.date() - DAY, call.as_of)
-        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        return days, since, until
+            raise since_before_until()
+        return insight_days(call.today, since, min(until.date() - DAY, call.as_of)), since, until
 
     def _page_insights(
-        self, call: _Call, account: Account, path_metric: str | None, path_period: str | None
+        self, call: GraphCall, account: Account, path_metric: str | None, path_period: str | None
     ) -> dict[str, Any]:
-        query = call.request.query
-        names = [m.strip() for m in (path_metric or query.get("metric") or "").split(",") if m.strip()]
-        if not names:
-            raise no_metric()
-        period = path_period or query.get("period") or "day"
-        if period != "day":
-            raise invalid_parameter(f"period must be one of the following values: day (got {period})")
-        for name in names:
-            if name not in PAGE_DAY_METRICS:
-                raise invalid_metric(name)
-        breakdown = query.get("breakdown")
-        self._check_breakdown(breakdown, names, PAGE_DAY_METRICS)
+        names, breakdown = self._requested_metrics(call, path_metric, path_period, "day", PAGE_DAY_METRICS)
         days, since, until = self._insight_days(call)
         series: list[AccountDay] = [self.world.account_day(account, d) for d in days]
         data = []
         for name in names if series else []:
             metric = PAGE_DAY_METRICS[name]
-            data.append(
-                {
-                    "name": name,
-                    "period": "day",
-                    "values": [
-                        {
-                            "value": self._value(metric, day, breakdown),
-                            "end_time": graph_time(day_start(day.day + DAY) + timedelta(hours=8)),
-                        }
-                        for day in series
-                    ],
-                    "title": metric.title,
-                    "description": metric.description,
-                    "id": f"{account.account_id}/insights/{name}/day",
-                }
-            )
-        span = until - since
-        request = call.request
-        paging = {
-            "previous": request.url_with(since=str(int((since - span).timestamp())), until=str(int(since.timestamp()))),
-            "next": request.url_with(since=str(int(until.timestamp())), until=str(int((until + span).timestamp()))),
-        }
-        return {"data": data, "paging": paging}
+            values = [{"value": self._value(metric, day, breakdown), "end_time": end_time(day.day)} for day in series]
+            data.append(insight(account.account_id, name, "day", metric.title, metric.description, values=values))
+        return {"data": data, "paging": window_paging(call.request, since, until)}
 
     @staticmethod
-    def _check_breakdown(breakdown: str | None, names: list[str], metrics: dict[str, _Metric]) -> None:
+    def _requested_metrics(
+        call: GraphCall, path_metric: str | None, path_period: str | None, period: str, metrics: dict[str, _Metric]
+    ) -> tuple[list[str], str | None]:
+        """The metric names and breakdown of an insights request on `metrics` (all of one `period`), checked."""
+        query = call.request.query
+        names = metric_names(query, path_metric)
+        asked = path_period or query.get("period") or period
+        if asked != period:
+            raise invalid_parameter(f"period must be one of the following values: {period} (got {asked})")
+        for name in names:
+            if name not in metrics:
+                raise invalid_metric(name)
+        breakdown = query.get("breakdown")
         if not breakdown:
-            return
+            return names, breakdown
         if breakdown != "is_from_ads":
             raise invalid_parameter(f"The breakdown {breakdown} is not supported by the sandbox (only is_from_ads)")
         for name in names:
             if metrics[name].paid is None:
                 raise invalid_parameter(f"The breakdown is_from_ads is not supported for the metric {name}")
+        return names, breakdown
 
     @staticmethod
     def _value(metric: _Metric, source: Any, breakdown: str | None) -> Any:
@@ -456,7 +276,7 @@ class FacebookPlatform(Platform):
 
     # -- posts ---------------------------------------------------------------------
 
-    def _post_values(self, call: _Call, post: Post, fields: list[str]) -> dict[str, Any]:
+    def _post_values(self, call: GraphCall, post: Post, fields: list[str]) -> dict[str, Any]:
         account = post.account
         shares = settle(self.world.post_totals(post).shares, (call.as_of - post.day).days)
         values: dict[str, Any] = {
@@ -473,88 +293,28 @@ class FacebookPlatform(Platform):
         # Graph omits absent values (no message, no shares) rather than sending null.
         return {f: values[f] for f in ["id", *fields] if values.get(f) is not None}
 
-    def _post_node(self, call: _Call, post: Post) -> dict[str, Any]:
-        fields = parse_fields(call.request.query.get("fields"), ("created_time", "message", "id"))
-        for field in fields:
-            if field not in POST_FIELDS:
-                raise nonexisting_field(field, "Post")
-        return self._post_values(call, post, fields)
+    @staticmethod
+    def _post_fields(call: GraphCall) -> list[str]:
+        return checked_fields(call.request.query.get("fields"), ("created_time", "message", "id"), POST_FIELDS, "Post")
 
-    def _page_posts(self, call: _Call, account: Account) -> dict[str, Any]:
+    def _post_node(self, call: GraphCall, post: Post) -> dict[str, Any]:
+        return self._post_values(call, post, self._post_fields(call))
+
+    def _page_posts(self, call: GraphCall, account: Account) -> dict[str, Any]:
         """Newest first, cursor-paged, created in [since, until) and before now."""
-        query = call.request.query
-        fields = parse_fields(query.get("fields"), ("created_time", "message", "id"))
-        for field in fields:
-            if field not in POST_FIELDS:
-                raise nonexisting_field(field, "Post")
-        limit = parse_limit(query.get("limit"), 25, MAX_LIMIT)
-        try:
-            since = parse_timestamp(query["since"]) if query.get("since") else None
-            until = parse_timestamp(query["until"]) if query.get("until") else None
-        except ValueError:
-            raise invalid_parameter("The parameters since and until must be unix timestamps or dates") from None
-        upper = min(until, call.now) if until else call.now
-        boundary: tuple[int, int] | None = None
-        if query.get("after"):
-            ts, serial = decode_cursor(query["after"], "post", 2)
-            boundary = (int(ts), int(serial))
+        fields = self._post_fields(call)
+        return self._posts_page(call, account, "post", lambda post: self._post_values(call, post, fields))
 
-        def sort_key(post: Post) -> tuple[int, int]:
-            return int(post.created_at.timestamp()), post.serial
-
-        found: list[Post] = []
-        day = (upper - timedelta(microseconds=1)).date()
-        if boundary:
-            day = min(day, datetime.fromtimestamp(boundary[0], tz=upper.tzinfo).date())
-        floor_day = max(EPOCH, since.date() if since else EPOCH)
-        while day >= floor_day and len(found) <= limit:
-            for post in sorted(self.world.posts_on(account, day), key=sort_key, reverse=True):
-                if post.created_at >= upper or (since and post.created_at < since):
-                    continue
-                if boundary and sort_key(post) >= boundary:
-                    continue
-                found.append(post)
-            day -= DAY
-        page, more = found[:limit], len(found) > limit
-        result: dict[str, Any] = {"data": [self._post_values(call, p, fields) for p in page]}
-        if page:
-            cursors = {
-                "before": encode_cursor("post", *sort_key(page[0])),
-                "after": encode_cursor("post", *sort_key(page[-1])),
-            }
-            result["paging"] = {"cursors": cursors}
-            if more:
-                result["paging"]["next"] = call.request.url_with(after=cursors["after"], before=None)
-        return result
-
-    def _post_insights(self, call: _Call, post: Post, path_metric: str | None) -> dict[str, Any]:
-        query = call.request.query
-        names = [m.strip() for m in (path_metric or query.get("metric") or "").split(",") if m.strip()]
-        if not names:
-            raise no_metric()
-        period = query.get("period") or "lifetime"
-        if period != "lifetime":
-            raise invalid_parameter(f"period must be one of the following values: lifetime (got {period})")
-        for name in names:
-            if name not in POST_LIFETIME_METRICS:
-                raise invalid_metric(name)
-        breakdown = query.get("breakdown")
-        self._check_breakdown(breakdown, names, POST_LIFETIME_METRICS)
+    def _post_insights(self, call: GraphCall, post: Post, path_metric: str | None) -> dict[str, Any]:
+        names, breakdown = self._requested_metrics(call, path_metric, None, "lifetime", POST_LIFETIME_METRICS)
         metrics: PostMetrics = self.world.post_metrics(post, call.as_of)
         post_id = self.post_id(post)
-        return {
-            "data": [
-                {
-                    "name": name,
-                    "period": "lifetime",
-                    "values": [{"value": self._value(POST_LIFETIME_METRICS[name], metrics, breakdown)}],
-                    "title": POST_LIFETIME_METRICS[name].title,
-                    "description": POST_LIFETIME_METRICS[name].description,
-                    "id": f"{post_id}/insights/{name}/lifetime",
-                }
-                for name in names
-            ]
-        }
+        data = []
+        for name in names:
+            metric = POST_LIFETIME_METRICS[name]
+            values = [{"value": self._value(metric, metrics, breakdown)}]
+            data.append(insight(post_id, name, "lifetime", metric.title, metric.description, values=values))
+        return {"data": data}
 
     # -- comments ------------------------------------------------------------------
 
@@ -575,40 +335,25 @@ class FacebookPlatform(Platform):
         }
         return {f: values[f] for f in [*fields, "id"] if values.get(f) is not None}
 
-    def _comments(self, call: _Call, post: Post) -> dict[str, Any]:
+    def _comments(self, call: GraphCall, post: Post) -> dict[str, Any]:
         """Top-level comments by default, everything with filter=stream; cursor-paged."""
         query = call.request.query
-        fields = parse_fields(query.get("fields"), ("created_time", "from", "message", "id"))
-        for field in fields:
-            if field not in COMMENT_FIELDS:
-                raise nonexisting_field(field, "Comment")
+        fields = checked_fields(
+            query.get("fields"), ("created_time", "from", "message", "id"), COMMENT_FIELDS, "Comment"
+        )
         stream = (query.get("filter") or "toplevel") == "stream"
         if query.get("filter") not in (None, "", "stream", "toplevel"):
             raise invalid_parameter("filter must be one of the following values: toplevel, stream")
         order = query.get("order") or "chronological"
         if order not in ("chronological", "reverse_chronological"):
             raise invalid_parameter("order must be one of the following values: chronological, reverse_chronological")
-        limit = parse_limit(query.get("limit"), 25, MAX_LIMIT)
         comments = [c for c in self.world.comments_before(post, call.now) if stream or c.parent_serial is None]
         if order == "reverse_chronological":
             comments.reverse()
-        start = 0
-        if query.get("after"):
-            (serial,) = decode_cursor(query["after"], "comment", 1)
-            positions = {c.serial: i for i, c in enumerate(comments)}
-            if int(serial) not in positions:
-                raise invalid_parameter("Invalid cursor")
-            start = positions[int(serial)] + 1
-        page = comments[start : start + limit]
+        page, paging = cursor_page(call.request, comments, "comment", MAX_LIMIT)
         result: dict[str, Any] = {"data": [self._comment_values(c, fields) for c in page]}
-        if page:
-            cursors = {
-                "before": encode_cursor("comment", page[0].serial),
-                "after": encode_cursor("comment", page[-1].serial),
-            }
-            result["paging"] = {"cursors": cursors}
-            if start + limit < len(comments):
-                result["paging"]["next"] = call.request.url_with(after=cursors["after"], before=None)
+        if paging:
+            result["paging"] = paging
         if is_true(query.get("summary")):
             result["summary"] = {"order": order, "total_count": len(comments), "can_comment": True}
         return result

@@ -1,23 +1,46 @@
-"""Meta Graph API conventions shared by the Facebook (and later Instagram) simulators.
+"""Meta Graph API conventions shared by the Facebook and Instagram simulators.
 
-Errors, tokens, versions, cursors, field lists and usage headers look the same
-on every Graph node type; keeping them here lets each platform module focus on
-its own nodes and metrics.
+Errors, tokens, versions, cursors, field lists, insights envelopes and usage
+headers look the same on every Graph node type, and both platforms answer a
+request the same way (`GraphPlatform`: version, token, node, budgets, usage
+headers); keeping that here lets each platform module focus on its own nodes
+and metrics.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
+from abc import abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sandbox.platforms.base import Response
-from sandbox.ratelimit import Usage
+from sandbox.platforms.base import (
+    ApiError,
+    Call,
+    Platform,
+    Request,
+    Response,
+    exhausted,
+    fault_retry_seconds,
+)
+from sandbox.ratelimit import RollingWindow, Usage
+from sandbox.timeutil import DAY, EPOCH, day_start, parse_timestamp, two_years_before
+
+if TYPE_CHECKING:
+    from sandbox.faults import FaultRule
+    from sandbox.region import Account
+    from sandbox.state import SandboxState
+    from sandbox.world import Comment, Post
 
 SUPPORTED_VERSIONS: tuple[str, ...] = tuple(f"v{n}.0" for n in range(23, 28))
 DEFAULT_VERSION = "v25.0"
+VERSION_PATTERN = re.compile(r"^v\d+\.\d+$")
+"""A path segment that names a version (supported or not)."""
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -34,7 +57,7 @@ def _pacific(moment: datetime) -> str:
     return f"{_DAYS[local.weekday()]}, {local.day:02d}-{_MONTHS[local.month - 1]}-{local:%y %H:%M:%S} PST"
 
 
-class GraphError(Exception):
+class GraphError(ApiError):
     """A Graph API error; `response()` renders Graph's error envelope."""
 
     def __init__(
@@ -161,10 +184,10 @@ THROTTLE_MESSAGES: dict[int, str] = {
 }
 
 
-def throttled(code: int, retry_after_seconds: int, headers: dict[str, str]) -> GraphError:
+def throttled(code: int, retry_after_seconds: int, headers: dict[str, str], message: str | None = None) -> GraphError:
     """A throttle answer. Graph uses HTTP 400/403; the sandbox uses 429 so throttles stand out."""
     return GraphError(
-        THROTTLE_MESSAGES.get(code, f"(#{code}) Rate limit reached"),
+        message or THROTTLE_MESSAGES.get(code, f"(#{code}) Rate limit reached"),
         code=code,
         status=429,
         transient=True,
@@ -308,6 +331,127 @@ def is_true(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "total_count")
 
 
+def graph_token(request: Request) -> str | None:
+    """The access token: `access_token=` first, else an `Authorization: Bearer|OAuth` header."""
+    token = request.query.get("access_token")
+    if token:
+        return token
+    scheme, _, value = (request.headers.get("Authorization") or "").partition(" ")
+    return value.strip() if scheme.lower() in ("bearer", "oauth") else None
+
+
+def version_in_path(path: str) -> str:
+    """The supported version a path starts with, else the default (for `facebook-api-version`)."""
+    first = next((s for s in path.split("/") if s), "")
+    return first if first in SUPPORTED_VERSIONS else DEFAULT_VERSION
+
+
+def node_segments(path: str) -> list[str]:
+    """The path's segments without its version: node id, edge, ..."""
+    return [s for s in path.split("/") if s and not VERSION_PATTERN.match(s)]
+
+
+def checked_fields(value: str | None, default: tuple[str, ...], allowed: tuple[str, ...], node_type: str) -> list[str]:
+    """`parse_fields`, refusing the first field the node type does not have."""
+    fields = parse_fields(value, default)
+    for field in fields:
+        if field not in allowed:
+            raise nonexisting_field(field, node_type)
+    return fields
+
+
+def metric_names(query: Mapping[str, str], path_metric: str | None = None) -> list[str]:
+    """Metric names from the path (`/insights/<metric>`) or from `metric=`; error 3001 when none."""
+    names = [m.strip() for m in (path_metric or query.get("metric") or "").split(",") if m.strip()]
+    if not names:
+        raise no_metric()
+    return names
+
+
+def since_until(query: Mapping[str, str]) -> tuple[datetime | None, datetime | None]:
+    """The `since` and `until` parameters (unix seconds, dates or ISO times), None when absent."""
+    try:
+        since = parse_timestamp(query["since"]) if query.get("since") else None
+        until = parse_timestamp(query["until"]) if query.get("until") else None
+    except ValueError:
+        raise invalid_parameter("The parameters since and until must be unix timestamps or dates") from None
+    return since, until
+
+
+def insights_window(query: Mapping[str, str], now: datetime, max_seconds: int) -> tuple[datetime, datetime]:
+    """`since` and `until` of day-period insights: by default the two days before now, at most `max_seconds` apart.
+
+    The caller checks their order: Facebook accepts an empty window, Instagram does not.
+    """
+    since, until = since_until(query)
+    until = until or now
+    since = since or until - 2 * DAY
+    if (until - since).total_seconds() > max_seconds:
+        raise invalid_parameter(
+            f"There cannot be more than {max_seconds // 86400} days ({max_seconds} s) between since and until"
+        )
+    return since, until
+
+
+def since_before_until() -> GraphError:
+    return invalid_parameter("The since parameter must be before the until parameter")
+
+
+def insight_days(today: date, since: datetime, last: date) -> list[date]:
+    """UTC days from `since` to `last` that insights still keep (since EPOCH, two years at most)."""
+    first = max(since.date(), EPOCH, two_years_before(today))
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def window_paging(request: Request, since: datetime, until: datetime) -> dict[str, str]:
+    """`previous` and `next` links of an insights window: the same span before and after it."""
+    span = until - since
+    return {
+        "previous": request.url_with(since=str(int((since - span).timestamp())), until=str(int(since.timestamp()))),
+        "next": request.url_with(since=str(int(until.timestamp())), until=str(int((until + span).timestamp()))),
+    }
+
+
+def end_time(day: date) -> str:
+    """`end_time` of a daily value: 08:00 UTC the next day (Graph's Pacific midnight)."""
+    return graph_time(day_start(day + DAY) + timedelta(hours=8))
+
+
+def insight(node_id: str, name: str, period: str, title: str, description: str, **value: Any) -> dict[str, Any]:
+    """One metric of an insights answer in Graph's key order; `value` is `values=[...]` or `total_value={...}`."""
+    return {
+        "name": name,
+        "period": period,
+        **value,
+        "title": title,
+        "description": description,
+        "id": f"{node_id}/insights/{name}/{period}",
+    }
+
+
+def cursor_page(
+    request: Request, items: list[Comment], kind: str, max_limit: int
+) -> tuple[list[Comment], dict[str, Any] | None]:
+    """The page of `items` after the `after` cursor (`limit` long, 25 by default) and its `paging`, if any."""
+    query = request.query
+    limit = parse_limit(query.get("limit"), 25, max_limit)
+    start = 0
+    if query.get("after"):
+        (serial,) = decode_cursor(query["after"], kind, 1)
+        positions = {c.serial: i for i, c in enumerate(items)}
+        if int(serial) not in positions:
+            raise invalid_parameter("Invalid cursor")
+        start = positions[int(serial)] + 1
+    page = items[start : start + limit]
+    if not page:
+        return page, None
+    cursors = {"before": encode_cursor(kind, page[0].serial), "after": encode_cursor(kind, page[-1].serial)}
+    paging: dict[str, Any] = {"cursors": cursors}
+    if start + limit < len(items):
+        paging["next"] = request.url_with(after=cursors["after"], before=None)
+    return page, paging
+
+
 def usage_headers(app: Usage, page_id: str | None, page: Usage | None, buc_type: str = "pages") -> dict[str, str]:
     """`X-App-Usage` and `X-Business-Use-Case-Usage` in Graph's percent format.
 
@@ -327,3 +471,198 @@ def usage_headers(app: Usage, page_id: str | None, page: Usage | None, buc_type:
         "X-App-Usage": json.dumps(percents(app), separators=(",", ":")),
         "X-Business-Use-Case-Usage": json.dumps(buc, separators=(",", ":")),
     }
+
+
+# -- the platform ---------------------------------------------------------------------
+
+MAX_LIMIT = 100
+"""Largest `limit` of a post or media list."""
+DEFAULT_ACCOUNT_BUDGET = 4800
+"""Calls per Page or IG account and window."""
+DEFAULT_APP_BUDGET = 20000
+DEFAULT_WINDOW_SECONDS = 3600.0
+
+
+@dataclass(frozen=True)
+class GraphCall(Call):
+    """One authenticated Graph request, with the version it asked for."""
+
+    version: str
+
+
+@dataclass(frozen=True)
+class GraphTarget:
+    """The node a path starts with, and the edge (and anything after it) asked of it."""
+
+    node_id: str
+    account: Account
+    """The Page or IG user the node belongs to (the one charged for the call)."""
+    edge: str | None
+    tail: tuple[str, ...]
+    post: Post | None = None
+    comment: Comment | None = None
+
+
+class GraphPlatform(Platform):
+    """How a Graph API answers, whatever its nodes: version, token, node, budgets, then the node's answer.
+
+    Every answer carries the usage headers and `facebook-api-version`. Calls are
+    counted per account (Page or IG user: `account_limits`) and per app.
+    """
+
+    buc_type: ClassVar[str]
+    """`type` in `X-Business-Use-Case-Usage`."""
+    app_throttle_code: ClassVar[int]
+    account_throttle_code: ClassVar[int]
+
+    def __init__(self, state: SandboxState):
+        super().__init__(state)
+        self.tokens = TokenRegistry()
+        self.account_limits = RollingWindow(DEFAULT_ACCOUNT_BUDGET, DEFAULT_WINDOW_SECONDS)
+        self.app_limits = RollingWindow(DEFAULT_APP_BUDGET, DEFAULT_WINDOW_SECONDS)
+
+    # -- what each Graph platform says -----------------------------------------------
+
+    @abstractmethod
+    def _find_node(self, call: GraphCall, node_id: str) -> tuple[Account | None, Post | None, Comment | None]:
+        """The account, post and comment a node id names (account None: no such node now)."""
+
+    @abstractmethod
+    def _dispatch(self, call: GraphCall, target: GraphTarget) -> dict[str, Any]:
+        """The JSON answer for the node and edge."""
+
+    @abstractmethod
+    def _account_id_in_path(self, path: str) -> str | None:
+        """The account a path's node belongs to, for a fault's usage headers."""
+
+    def _throttled(self, code: int, retry_after_seconds: int, headers: dict[str, str]) -> GraphError:
+        return throttled(code, retry_after_seconds, headers)
+
+    # -- entry points ----------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        segments = [s for s in request.path.split("/") if s]
+        version = DEFAULT_VERSION
+        account_id: str | None = None
+        usage: Usage | None = None
+        try:
+            if segments and VERSION_PATTERN.match(segments[0]):
+                version = segments.pop(0)
+                if version not in SUPPORTED_VERSIONS:
+                    raise deprecated_version(version)
+            call = GraphCall(request, self.state.today, version)
+            allowed = self.tokens.check(graph_token(request), call.today)
+            if not segments:
+                raise unsupported_get("")
+            if request.method != "GET":
+                raise unsupported_method(request.method, segments[0])
+            target = self._target(call, segments, allowed)
+            account_id = target.account.account_id
+            usage = self._charge(account_id)
+            response = graph_response(self._dispatch(call, target))
+        except GraphError as error:
+            response = error.response()
+        for name, value in self._usage_headers(account_id, usage).items():
+            response.headers.setdefault(name, value)  # a throttle error brings its own
+        response.headers["facebook-api-version"] = version
+        return response
+
+    def fault_response(self, rule: FaultRule, request: Request) -> Response:
+        account_id = self._account_id_in_path(request.path)
+        if rule.kind == "http_429":
+            seconds = fault_retry_seconds(rule)
+            headers = self._usage_headers(account_id, exhausted(self.account_limits, seconds))
+            code = int(rule.options.get("code", self.account_throttle_code))
+            response = self._throttled(code, seconds, headers).response()
+        elif rule.kind == "http_500":
+            response = unexpected_error().response()
+        elif rule.kind == "expired_token":
+            response = expired_token(self.state.today).response()
+        else:
+            raise ValueError(f"fault kind {rule.kind!r} is not implemented for {self.name}")
+        for name, value in self._usage_headers(None, None).items():
+            response.headers.setdefault(name, value)
+        response.headers["facebook-api-version"] = version_in_path(request.path)
+        return response
+
+    def configure_ratelimit(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """Set `budget` (calls per account), `window_seconds`, `app_budget`; `reset` clears counts."""
+        window = float(settings.get("window_seconds", self.account_limits.window_seconds))
+        self.account_limits.configure(int(settings.get("budget", self.account_limits.budget)), window)
+        self.app_limits.configure(int(settings.get("app_budget", self.app_limits.budget)), window)
+        if settings.get("reset"):
+            self.account_limits.reset()
+            self.app_limits.reset()
+        return {
+            "platform": self.name,
+            "budget": self.account_limits.budget,
+            "app_budget": self.app_limits.budget,
+            "window_seconds": self.account_limits.window_seconds,
+        }
+
+    # -- plumbing --------------------------------------------------------------------
+
+    def _target(self, call: GraphCall, segments: list[str], allowed: frozenset[str] | None) -> GraphTarget:
+        """The node the path starts with, if it exists now and the token may read its account."""
+        node_id, edge, tail = segments[0], (segments[1] if len(segments) > 1 else None), tuple(segments[2:])
+        account, post, comment = self._find_node(call, node_id)
+        if account is None or (allowed is not None and account.account_id not in allowed):
+            raise unsupported_get(node_id)
+        return GraphTarget(node_id, account, edge, tail, post, comment)
+
+    def _charge(self, account_id: str) -> Usage:
+        """Count the call against the account and app budgets; throttle when either is exhausted."""
+        app = self.app_limits.peek("app")
+        if not app.allowed:
+            headers = usage_headers(app, account_id, self.account_limits.peek(account_id), self.buc_type)
+            raise self._throttled(self.app_throttle_code, app.retry_after_seconds, headers)
+        usage = self.account_limits.hit(account_id)
+        if not usage.allowed:
+            headers = usage_headers(app, account_id, usage, self.buc_type)
+            raise self._throttled(self.account_throttle_code, usage.retry_after_seconds, headers)
+        self.app_limits.hit("app")
+        return usage
+
+    def _usage_headers(self, account_id: str | None, usage: Usage | None) -> dict[str, str]:
+        return usage_headers(self.app_limits.peek("app"), account_id, usage, self.buc_type)
+
+    def _posts_page(
+        self, call: GraphCall, account: Account, kind: str, render: Callable[[Post], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """The account's posts newest first, cursor-paged, created in [since, until) and before now."""
+        query = call.request.query
+        limit = parse_limit(query.get("limit"), 25, MAX_LIMIT)
+        since, until = since_until(query)
+        upper = min(until, call.now) if until else call.now
+        boundary: tuple[int, int] | None = None
+        if query.get("after"):
+            ts, serial = decode_cursor(query["after"], kind, 2)
+            boundary = (int(ts), int(serial))
+
+        def sort_key(post: Post) -> tuple[int, int]:
+            return int(post.created_at.timestamp()), post.serial
+
+        found: list[Post] = []
+        day = (upper - timedelta(microseconds=1)).date()
+        if boundary:
+            day = min(day, datetime.fromtimestamp(boundary[0], tz=upper.tzinfo).date())
+        floor_day = max(EPOCH, since.date() if since else EPOCH)
+        while day >= floor_day and len(found) <= limit:
+            for post in sorted(self.world.posts_on(account, day), key=sort_key, reverse=True):
+                if post.created_at >= upper or (since and post.created_at < since):
+                    continue
+                if boundary and sort_key(post) >= boundary:
+                    continue
+                found.append(post)
+            day -= DAY
+        page, more = found[:limit], len(found) > limit
+        result: dict[str, Any] = {"data": [render(p) for p in page]}
+        if page:
+            cursors = {
+                "before": encode_cursor(kind, *sort_key(page[0])),
+                "after": encode_cursor(kind, *sort_key(page[-1])),
+            }
+            result["paging"] = {"cursors": cursors}
+            if more:
+                result["paging"]["next"] = call.request.url_with(after=cursors["after"], before=None)
+        return result

@@ -54,36 +54,33 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sandbox import region
 from sandbox.determinism import rng, stable_int
-from sandbox.faults import FaultRule
-from sandbox.platforms.base import Platform, Request, Response
 from sandbox.platforms.graph_common import (
-    DEFAULT_VERSION,
-    SUPPORTED_VERSIONS,
+    GraphCall,
     GraphError,
-    TokenRegistry,
-    decode_cursor,
-    deprecated_version,
-    encode_cursor,
-    expired_token,
-    graph_response,
+    GraphPlatform,
+    GraphTarget,
+    checked_fields,
+    cursor_page,
+    end_time,
     graph_time,
+    insight,
+    insight_days,
+    insights_window,
     invalid_parameter,
-    no_metric,
+    metric_names,
+    node_segments,
     nonexisting_field,
-    parse_fields,
-    parse_limit,
-    unexpected_error,
+    since_before_until,
+    throttled,
     unsupported_get,
-    unsupported_method,
-    usage_headers,
+    window_paging,
 )
-from sandbox.ratelimit import RollingWindow, Usage
 from sandbox.region import AGE_BUCKETS, GENDERS, Account
-from sandbox.timeutil import DAY, EPOCH, day_start, parse_timestamp, two_years_before
+from sandbox.timeutil import DAY, EPOCH
 from sandbox.world import (
     COMMENT_SERIAL_BASE,
     POST_SERIAL_BASE,
@@ -95,20 +92,16 @@ from sandbox.world import (
     settle,
 )
 
-if TYPE_CHECKING:
-    from sandbox.state import SandboxState
-
 MAX_INSIGHTS_SPAN_SECONDS = 30 * 86400
 """Day-period account insights: at most 30 days between since and until (reference §2.3, ❓)."""
-MAX_LIMIT = 100
-DEFAULT_BUDGET = 4800
-DEFAULT_APP_BUDGET = 20000
-DEFAULT_WINDOW_SECONDS = 3600.0
+MAX_COMMENTS_LIMIT = 50
 TOP_VALUES = 45
 """follower_demographics returns only the 45 largest values of a breakdown."""
 IG_THROTTLE_CODE = 80002
-
-_VERSION = re.compile(r"^v\d+\.\d+$")
+IG_THROTTLE_MESSAGE = (
+    f"(#{IG_THROTTLE_CODE}) There have been too many calls to this Instagram account. Wait a bit and try again. "
+    "For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting."
+)
 MEDIA_ID_PREFIX = "17"
 COMMENT_ID_PREFIX = "18"
 
@@ -153,29 +146,10 @@ TIMEFRAMES = ("this_week", "this_month")
 
 # -- media insights -------------------------------------------------------------------
 
-FEED_METRICS = (
-    "views",
-    "reach",
-    "likes",
-    "comments",
-    "shares",
-    "saved",
-    "total_interactions",
-    "follows",
-    "profile_visits",
-    "profile_activity",
-)
-REELS_METRICS = (
-    "views",
-    "reach",
-    "likes",
-    "comments",
-    "shares",
-    "saved",
-    "total_interactions",
-    "ig_reels_avg_watch_time",
-    "ig_reels_video_view_total_time",
-)
+_POST_METRICS = ("views", "reach", "likes", "comments", "shares", "saved", "total_interactions")
+"""What feed posts and reels both have, in the order the API lists them."""
+FEED_METRICS = (*_POST_METRICS, "follows", "profile_visits", "profile_activity")
+REELS_METRICS = (*_POST_METRICS, "ig_reels_avg_watch_time", "ig_reels_video_view_total_time")
 STORY_METRICS = (
     "views",
     "reach",
@@ -434,31 +408,6 @@ def commenter_igsid(comment: Comment) -> str:
 # -- the platform -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Call:
-    request: Request
-    version: str
-    today: date
-
-    @property
-    def now(self) -> datetime:
-        return day_start(self.today)
-
-    @property
-    def as_of(self) -> date:
-        return self.today - DAY
-
-
-@dataclass(frozen=True)
-class _Target:
-    node_id: str
-    account: Account
-    post: Post | None
-    comment: Comment | None
-    edge: str | None
-    tail: tuple[str, ...]
-
-
 def _invalid_metric_list(index: int, name: str, valid: tuple[str, ...]) -> GraphError:
     return GraphError(
         f"(#100) metric[{index}] must be one of the following values: {', '.join(valid)}",
@@ -472,97 +421,17 @@ def _unsupported_for_product(name: str) -> GraphError:
     return invalid_parameter(f"The Media Insights API does not support the {name} metric for this media product type.")
 
 
-def _ig_throttled(retry_after_seconds: int, headers: dict[str, str]) -> GraphError:
-    return GraphError(
-        f"(#{IG_THROTTLE_CODE}) There have been too many calls to this Instagram account. Wait a bit and try again. "
-        "For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
-        code=IG_THROTTLE_CODE,
-        status=429,
-        transient=True,
-        user_title="Too many calls",
-        user_msg="Wait a bit and try again.",
-        headers={**headers, "Retry-After": str(max(1, retry_after_seconds))},
-    )
+REPLY_FIELDS = tuple(f for f in COMMENT_FIELDS if f != "replies")
+"""Fields of the `replies{...}` sub-selection: replies have no replies."""
 
 
-class InstagramPlatform(Platform):
+class InstagramPlatform(GraphPlatform):
     """The Instagram Graph API (Facebook Login) for the region's professional accounts."""
 
     name = "instagram"
-
-    def __init__(self, state: SandboxState):
-        super().__init__(state)
-        self.tokens = TokenRegistry()
-        self.account_limits = RollingWindow(DEFAULT_BUDGET, DEFAULT_WINDOW_SECONDS)
-        self.app_limits = RollingWindow(DEFAULT_APP_BUDGET, DEFAULT_WINDOW_SECONDS)
-
-    @property
-    def world(self) -> World:
-        return self.state.world
-
-    # -- entry points ----------------------------------------------------------
-
-    def handle(self, request: Request) -> Response:
-        segments = [s for s in request.path.split("/") if s]
-        version = DEFAULT_VERSION
-        user_id: str | None = None
-        usage: Usage | None = None
-        try:
-            if segments and _VERSION.match(segments[0]):
-                version = segments.pop(0)
-                if version not in SUPPORTED_VERSIONS:
-                    raise deprecated_version(version)
-            call = _Call(request, version, self.state.today)
-            allowed = self.tokens.check(self._token(request), call.today)
-            if not segments:
-                raise unsupported_get("")
-            if request.method != "GET":
-                raise unsupported_method(request.method, segments[0])
-            target = self._resolve(call, segments, allowed)
-            user_id = target.account.account_id
-            usage = self._charge(user_id)
-            response = graph_response(self._dispatch(call, target))
-        except GraphError as error:
-            response = error.response()
-        for name, value in usage_headers(self.app_limits.peek("app"), user_id, usage, "instagram").items():
-            response.headers.setdefault(name, value)
-        response.headers["facebook-api-version"] = version
-        return response
-
-    def fault_response(self, rule: FaultRule, request: Request) -> Response:
-        user_id = self._user_id_in_path(request.path)
-        if rule.kind == "http_429":
-            seconds = int(rule.seconds) if rule.seconds is not None else 1
-            limits = self.account_limits
-            fake = Usage(False, limits.budget, limits.budget, limits.window_seconds, seconds)
-            headers = usage_headers(self.app_limits.peek("app"), user_id, fake, "instagram")
-            response = _ig_throttled(seconds, headers).response()
-        elif rule.kind == "http_500":
-            response = unexpected_error().response()
-        elif rule.kind == "expired_token":
-            response = expired_token(self.state.today).response()
-        else:
-            raise ValueError(f"fault kind {rule.kind!r} is not implemented for instagram")
-        fallback = usage_headers(self.app_limits.peek("app"), None, None, "instagram")
-        for name, value in fallback.items():
-            response.headers.setdefault(name, value)
-        response.headers["facebook-api-version"] = self._version_in_path(request.path)
-        return response
-
-    def configure_ratelimit(self, settings: Mapping[str, Any]) -> dict[str, Any]:
-        """Set `budget` (calls per IG account), `window_seconds`, `app_budget`; `reset` clears counts."""
-        window = float(settings.get("window_seconds", self.account_limits.window_seconds))
-        self.account_limits.configure(int(settings.get("budget", self.account_limits.budget)), window)
-        self.app_limits.configure(int(settings.get("app_budget", self.app_limits.budget)), window)
-        if settings.get("reset"):
-            self.account_limits.reset()
-            self.app_limits.reset()
-        return {
-            "platform": self.name,
-            "budget": self.account_limits.budget,
-            "app_budget": self.app_limits.budget,
-            "window_seconds": self.account_limits.window_seconds,
-        }
+    buc_type = "instagram"
+    app_throttle_code = IG_THROTTLE_CODE
+    account_throttle_code = IG_THROTTLE_CODE
 
     # -- ids ---------------------------------------------------------------------
 
@@ -579,40 +448,18 @@ class InstagramPlatform(Platform):
     def comment_id(post: Post, comment_serial: int) -> str:
         return f"{COMMENT_ID_PREFIX}{comment_serial}"
 
-    # -- plumbing ----------------------------------------------------------------
+    # -- nodes (see GraphPlatform.handle) ----------------------------------------
 
-    @staticmethod
-    def _token(request: Request) -> str | None:
-        token = request.query.get("access_token")
-        if token:
-            return token
-        scheme, _, value = (request.headers.get("Authorization") or "").partition(" ")
-        return value.strip() if scheme.lower() in ("bearer", "oauth") else None
+    def _throttled(self, code: int, retry_after_seconds: int, headers: dict[str, str]) -> GraphError:
+        """Instagram answers every throttle, app or account, injected or not, with 80002."""
+        return throttled(IG_THROTTLE_CODE, retry_after_seconds, headers, message=IG_THROTTLE_MESSAGE)
 
-    def _user_id_in_path(self, path: str) -> str | None:
-        segments = [s for s in path.split("/") if s and not _VERSION.match(s)]
+    def _account_id_in_path(self, path: str) -> str | None:
+        segments = node_segments(path)
         if not segments:
             return None
         account = self._account_of_node(segments[0])
         return account.account_id if account else None
-
-    @staticmethod
-    def _version_in_path(path: str) -> str:
-        first = next((s for s in path.split("/") if s), "")
-        return first if first in SUPPORTED_VERSIONS else DEFAULT_VERSION
-
-    def _charge(self, user_id: str) -> Usage:
-        app = self.app_limits.peek("app")
-        if not app.allowed:
-            raise _ig_throttled(
-                app.retry_after_seconds,
-                usage_headers(app, user_id, self.account_limits.peek(user_id), "instagram"),
-            )
-        usage = self.account_limits.hit(user_id)
-        if not usage.allowed:
-            raise _ig_throttled(usage.retry_after_seconds, usage_headers(app, user_id, usage, "instagram"))
-        self.app_limits.hit("app")
-        return usage
 
     def _post_of_serial(self, serial: int) -> Post | None:
         decoded = decode_post_serial(serial)
@@ -631,8 +478,8 @@ class InstagramPlatform(Platform):
         post = self._post_of_serial(serial)
         return post.account if post else None
 
-    def _resolve(self, call: _Call, segments: list[str], allowed: frozenset[str] | None) -> _Target:
-        node_id, edge, tail = segments[0], (segments[1] if len(segments) > 1 else None), tuple(segments[2:])
+    def _find_node(self, call: GraphCall, node_id: str) -> tuple[Account | None, Post | None, Comment | None]:
+        """An IG user, or a media (`17…`) or comment (`18…`) created before now, by its 18-digit id."""
         account = region.account_by_id(self.name, node_id)
         post: Post | None = None
         comment: Comment | None = None
@@ -649,11 +496,9 @@ class InstagramPlatform(Platform):
                         post = None
             if post is not None and post.created_at < call.now:
                 account = post.account
-        if account is None or (allowed is not None and account.account_id not in allowed):
-            raise unsupported_get(node_id)
-        return _Target(node_id, account, post, comment, edge, tail)
+        return account, post, comment
 
-    def _dispatch(self, call: _Call, target: _Target) -> dict[str, Any]:
+    def _dispatch(self, call: GraphCall, target: GraphTarget) -> dict[str, Any]:
         if target.tail:
             raise unsupported_get(f"{target.node_id}/{target.edge}/{'/'.join(target.tail)}")
         if target.comment is not None:
@@ -686,11 +531,8 @@ class InstagramPlatform(Platform):
         first, last = EPOCH, today - DAY
         return archive + sum(1 for _ in self.world.posts_between(account, first, last))
 
-    def _user_node(self, call: _Call, account: Account) -> dict[str, Any]:
-        fields = parse_fields(call.request.query.get("fields"), ("id", "username"))
-        for field in fields:
-            if field not in USER_FIELDS:
-                raise nonexisting_field(field, "IGUser")
+    def _user_node(self, call: GraphCall, account: Account) -> dict[str, Any]:
+        fields = checked_fields(call.request.query.get("fields"), ("id", "username"), USER_FIELDS, "IGUser")
         needs_count = "media_count" in fields
         values = {
             "id": account.account_id,
@@ -704,29 +546,16 @@ class InstagramPlatform(Platform):
         }
         return {f: values[f] for f in [*fields, "id"] if values.get(f) is not None}
 
-    def _insight_window(self, call: _Call) -> tuple[list[date], datetime, datetime]:
-        query = call.request.query
-        try:
-            until = parse_timestamp(query["until"]) if query.get("until") else call.now
-            since = parse_timestamp(query["since"]) if query.get("since") else until - 2 * DAY
-        except ValueError:
-            raise invalid_parameter("The parameters since and until must be unix timestamps or dates") from None
+    def _insight_window(self, call: GraphCall) -> tuple[list[date], datetime, datetime]:
+        since, until = insights_window(call.request.query, call.now, MAX_INSIGHTS_SPAN_SECONDS)
         if since >= until:
-            raise invalid_parameter("The since parameter must be before the until parameter")
-        if (until - since).total_seconds() > MAX_INSIGHTS_SPAN_SECONDS:
-            raise invalid_parameter(
-                f"There cannot be more than 30 days ({MAX_INSIGHTS_SPAN_SECONDS} s) between since and until"
-            )
-        first = max(since.date(), EPOCH, two_years_before(call.today))
+            raise since_before_until()
         last = min((until - timedelta(microseconds=1)).date(), call.as_of)
-        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        return days, since, until
+        return insight_days(call.today, since, last), since, until
 
-    def _account_insights(self, call: _Call, account: Account) -> dict[str, Any]:
+    def _account_insights(self, call: GraphCall, account: Account) -> dict[str, Any]:
         query = call.request.query
-        names = [m.strip() for m in (query.get("metric") or "").split(",") if m.strip()]
-        if not names:
-            raise no_metric()
+        names = metric_names(query)
         valid = (*ACCOUNT_METRICS, *DEMOGRAPHIC_METRICS)
         for i, name in enumerate(names):
             if name not in valid:
@@ -760,32 +589,22 @@ class InstagramPlatform(Platform):
         data = []
         for name in names:
             metric = ACCOUNT_METRICS[name]
-            item: dict[str, Any] = {"name": name, "period": "day"}
+            value: dict[str, Any]
             if metric_type == "time_series":
-                item["values"] = [
-                    {"value": values[name], "end_time": graph_time(day_start(d + DAY) + timedelta(hours=8))}
-                    for d, values in zip(days, series, strict=True)
-                ]
+                value = {
+                    "values": [
+                        {"value": values[name], "end_time": end_time(d)} for d, values in zip(days, series, strict=True)
+                    ]
+                }
             else:
-                item["total_value"] = {"value": sum(values[name] for values in series)}
-            item.update(
-                title=metric.title, description=metric.description, id=f"{account.account_id}/insights/{name}/day"
-            )
-            data.append(item)
+                value = {"total_value": {"value": sum(values[name] for values in series)}}
+            data.append(insight(account.account_id, name, "day", metric.title, metric.description, **value))
         result: dict[str, Any] = {"data": data}
         if metric_type == "time_series":
-            span = until - since
-            result["paging"] = {
-                "previous": call.request.url_with(
-                    since=str(int((since - span).timestamp())), until=str(int(since.timestamp()))
-                ),
-                "next": call.request.url_with(
-                    since=str(int(until.timestamp())), until=str(int((until + span).timestamp()))
-                ),
-            }
+            result["paging"] = window_paging(call.request, since, until)
         return result
 
-    def _demographics(self, call: _Call, account: Account, names: list[str]) -> dict[str, Any]:
+    def _demographics(self, call: GraphCall, account: Account, names: list[str]) -> dict[str, Any]:
         query = call.request.query
         if (query.get("period") or "") != "lifetime":
             raise invalid_parameter(f"Metric {names[0]} only supports the period lifetime")
@@ -819,7 +638,7 @@ class InstagramPlatform(Platform):
 
     # -- media -------------------------------------------------------------------
 
-    def _media_values(self, call: _Call, post: Post, fields: list[str]) -> dict[str, Any]:
+    def _media_values(self, call: GraphCall, post: Post, fields: list[str]) -> dict[str, Any]:
         metrics = self.world.post_metrics(post, call.as_of)
         values: dict[str, Any] = {
             "id": self.post_id(post),
@@ -837,65 +656,21 @@ class InstagramPlatform(Platform):
         }
         return {f: values[f] for f in [*fields, "id"] if values.get(f) is not None}
 
-    def _check_media_fields(self, call: _Call) -> list[str]:
-        fields = parse_fields(call.request.query.get("fields"), ("id",))
-        for field in fields:
-            if field not in MEDIA_FIELDS:
-                raise nonexisting_field(field, "IGMedia")
-        return fields
+    @staticmethod
+    def _media_fields(call: GraphCall) -> list[str]:
+        return checked_fields(call.request.query.get("fields"), ("id",), MEDIA_FIELDS, "IGMedia")
 
-    def _media_node(self, call: _Call, post: Post) -> dict[str, Any]:
-        return self._media_values(call, post, self._check_media_fields(call))
+    def _media_node(self, call: GraphCall, post: Post) -> dict[str, Any]:
+        return self._media_values(call, post, self._media_fields(call))
 
-    def _media_list(self, call: _Call, account: Account) -> dict[str, Any]:
+    def _media_list(self, call: GraphCall, account: Account) -> dict[str, Any]:
         """Newest first, cursor-paged; optional since/until bound the creation time."""
+        fields = self._media_fields(call)
+        return self._posts_page(call, account, "media", lambda post: self._media_values(call, post, fields))
+
+    def _media_insights(self, call: GraphCall, post: Post) -> dict[str, Any]:
         query = call.request.query
-        fields = self._check_media_fields(call)
-        limit = parse_limit(query.get("limit"), 25, MAX_LIMIT)
-        try:
-            since = parse_timestamp(query["since"]) if query.get("since") else None
-            until = parse_timestamp(query["until"]) if query.get("until") else None
-        except ValueError:
-            raise invalid_parameter("The parameters since and until must be unix timestamps or dates") from None
-        upper = min(until, call.now) if until else call.now
-        boundary: tuple[int, int] | None = None
-        if query.get("after"):
-            ts, serial = decode_cursor(query["after"], "media", 2)
-            boundary = (int(ts), int(serial))
-
-        def sort_key(post: Post) -> tuple[int, int]:
-            return int(post.created_at.timestamp()), post.serial
-
-        found: list[Post] = []
-        day = (upper - timedelta(microseconds=1)).date()
-        if boundary:
-            day = min(day, datetime.fromtimestamp(boundary[0], tz=upper.tzinfo).date())
-        floor_day = max(EPOCH, since.date() if since else EPOCH)
-        while day >= floor_day and len(found) <= limit:
-            for post in sorted(self.world.posts_on(account, day), key=sort_key, reverse=True):
-                if post.created_at >= upper or (since and post.created_at < since):
-                    continue
-                if boundary and sort_key(post) >= boundary:
-                    continue
-                found.append(post)
-            day -= DAY
-        page, more = found[:limit], len(found) > limit
-        result: dict[str, Any] = {"data": [self._media_values(call, p, fields) for p in page]}
-        if page:
-            cursors = {
-                "before": encode_cursor("media", *sort_key(page[0])),
-                "after": encode_cursor("media", *sort_key(page[-1])),
-            }
-            result["paging"] = {"cursors": cursors}
-            if more:
-                result["paging"]["next"] = call.request.url_with(after=cursors["after"], before=None)
-        return result
-
-    def _media_insights(self, call: _Call, post: Post) -> dict[str, Any]:
-        query = call.request.query
-        names = [m.strip() for m in (query.get("metric") or "").split(",") if m.strip()]
-        if not names:
-            raise no_metric()
+        names = metric_names(query)
         for i, name in enumerate(names):
             if name not in KNOWN_MEDIA_METRICS:
                 raise _invalid_metric_list(i, name, KNOWN_MEDIA_METRICS)
@@ -909,36 +684,23 @@ class InstagramPlatform(Platform):
             raise invalid_parameter(f"The breakdown {query['breakdown']} is not supported by the sandbox")
         values = media_insight_values(self.world, post, call.as_of)
         media_id = self.post_id(post)
-        return {
-            "data": [
-                {
-                    "name": name,
-                    "period": "lifetime",
-                    "values": [{"value": values[name]}],
-                    "title": MEDIA_METRIC_TITLES[name],
-                    "description": f"Lifetime: {MEDIA_METRIC_TITLES[name]} of this media.",
-                    "id": f"{media_id}/insights/{name}/lifetime",
-                }
-                for name in names
-            ]
-        }
+        data = []
+        for name in names:
+            title = MEDIA_METRIC_TITLES[name]
+            description = f"Lifetime: {title} of this media."
+            data.append(insight(media_id, name, "lifetime", title, description, values=[{"value": values[name]}]))
+        return {"data": data}
 
     # -- comments ------------------------------------------------------------------
 
-    def _comment_fields(self, call: _Call) -> tuple[list[str], list[str]]:
+    def _comment_fields(self, call: GraphCall) -> tuple[list[str], list[str]]:
         """Top-level fields and the fields of the `replies{...}` sub-selection."""
         raw = call.request.query.get("fields")
-        fields = parse_fields(raw, ("id", "text", "timestamp"))
-        for field in fields:
-            if field not in COMMENT_FIELDS:
-                raise nonexisting_field(field, "IGComment")
+        fields = checked_fields(raw, ("id", "text", "timestamp"), COMMENT_FIELDS, "IGComment")
         reply_fields = ["id", "text", "timestamp"]
         match = re.search(r"replies\{([^}]*)\}", raw or "")
         if match:
-            reply_fields = parse_fields(match.group(1), ("id",))
-            for field in reply_fields:
-                if field not in COMMENT_FIELDS or field == "replies":
-                    raise nonexisting_field(field, "IGComment")
+            reply_fields = checked_fields(match.group(1), ("id",), REPLY_FIELDS, "IGComment")
         return fields, reply_fields
 
     def _comment_values(
@@ -961,26 +723,7 @@ class InstagramPlatform(Platform):
         }
         return {f: values[f] for f in [*fields, "id"] if values.get(f) is not None}
 
-    def _page_of(self, call: _Call, items: list[Comment], kind: str) -> tuple[list[Comment], dict[str, Any] | None]:
-        query = call.request.query
-        limit = parse_limit(query.get("limit"), 25, 50)
-        start = 0
-        if query.get("after"):
-            (serial,) = decode_cursor(query["after"], kind, 1)
-            positions = {c.serial: i for i, c in enumerate(items)}
-            if int(serial) not in positions:
-                raise invalid_parameter("Invalid cursor")
-            start = positions[int(serial)] + 1
-        page = items[start : start + limit]
-        if not page:
-            return page, None
-        cursors = {"before": encode_cursor(kind, page[0].serial), "after": encode_cursor(kind, page[-1].serial)}
-        paging: dict[str, Any] = {"cursors": cursors}
-        if start + limit < len(items):
-            paging["next"] = call.request.url_with(after=cursors["after"], before=None)
-        return page, paging
-
-    def _comments(self, call: _Call, post: Post) -> dict[str, Any]:
+    def _comments(self, call: GraphCall, post: Post) -> dict[str, Any]:
         """Top-level comments, oldest first, each with its replies when `replies{...}` is asked."""
         fields, reply_fields = self._comment_fields(call)
         everything = self.world.comments_before(post, call.now)
@@ -989,7 +732,7 @@ class InstagramPlatform(Platform):
             if c.parent_serial is not None:
                 replies.setdefault(c.parent_serial, []).append(c)
         top = [c for c in everything if c.parent_serial is None]
-        page, paging = self._page_of(call, top, "comment")
+        page, paging = cursor_page(call.request, top, "comment", MAX_COMMENTS_LIMIT)
         result: dict[str, Any] = {
             "data": [self._comment_values(c, fields, replies.get(c.serial, []), reply_fields) for c in page]
         }
@@ -997,15 +740,15 @@ class InstagramPlatform(Platform):
             result["paging"] = paging
         return result
 
-    def _comment_node(self, call: _Call, comment: Comment) -> dict[str, Any]:
+    def _comment_node(self, call: GraphCall, comment: Comment) -> dict[str, Any]:
         fields, reply_fields = self._comment_fields(call)
         replies = [c for c in self.world.comments_before(comment.post, call.now) if c.parent_serial == comment.serial]
         return self._comment_values(comment, fields, replies, reply_fields)
 
-    def _replies(self, call: _Call, comment: Comment) -> dict[str, Any]:
+    def _replies(self, call: GraphCall, comment: Comment) -> dict[str, Any]:
         fields, _ = self._comment_fields(call)
         replies = [c for c in self.world.comments_before(comment.post, call.now) if c.parent_serial == comment.serial]
-        page, paging = self._page_of(call, replies, "reply")
+        page, paging = cursor_page(call.request, replies, "reply", MAX_COMMENTS_LIMIT)
         result: dict[str, Any] = {"data": [self._comment_values(c, fields, [], []) for c in page]}
         if paging:
             result["paging"] = paging

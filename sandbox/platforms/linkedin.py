@@ -46,7 +46,6 @@ headers, reset 00:00 UTC); a version past its sunset answers 426.
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -55,8 +54,7 @@ from urllib.parse import parse_qsl, unquote
 from sandbox import region
 from sandbox.determinism import rng
 from sandbox.faults import FaultRule
-from sandbox.platforms.base import Platform, Request, Response
-from sandbox.ratelimit import RollingWindow
+from sandbox.platforms.base import ApiError, Call, Request, Response, WindowedPlatform
 from sandbox.region import Account
 from sandbox.timeutil import DAY, EPOCH, day_start
 from sandbox.world import Comment, Post, World
@@ -88,7 +86,7 @@ REACTION_TYPES: dict[str, str] = {
 ORG_URN = "urn:li:organization:"
 
 
-class LinkedInError(Exception):
+class LinkedInError(ApiError):
     """A LinkedIn REST error, rendered as `{"status", "serviceErrorCode", "code", "message"}`."""
 
     def __init__(self, status: int, message: str, *, code: str, service_code: int | None = None):
@@ -201,13 +199,9 @@ def _parse_value(text: str, pos: int, top: bool = False) -> tuple[Any, int]:
         while True:
             item, pos = _parse_value(text, pos)
             items.append(item)
-            if pos >= len(text):
-                raise ValueError("unclosed List(")
-            if text[pos] == ")":
-                return items, pos + 1
-            if text[pos] != ",":
-                raise ValueError(f"expected , or ) at {pos}")
-            pos += 1
+            closed, pos = _after_entry(text, pos, "List(")
+            if closed:
+                return items, pos
     if text.startswith("(", pos):
         obj: dict[str, Any] = {}
         pos += 1
@@ -220,19 +214,26 @@ def _parse_value(text: str, pos: int, top: bool = False) -> tuple[Any, int]:
             key = text[pos:colon]
             value, pos = _parse_value(text, colon + 1)
             obj[key] = value
-            if pos >= len(text):
-                raise ValueError("unclosed (")
-            if text[pos] == ")":
-                return obj, pos + 1
-            if text[pos] != ",":
-                raise ValueError(f"expected , or ) at {pos}")
-            pos += 1
+            closed, pos = _after_entry(text, pos, "(")
+            if closed:
+                return obj, pos
     if top:
         return text[pos:], len(text)
     end = pos
     while end < len(text) and text[end] not in ",)":
         end += 1
     return text[pos:end], end
+
+
+def _after_entry(text: str, pos: int, opener: str) -> tuple[bool, int]:
+    """After a List or object entry: (whether `)` closed it, where parsing goes on)."""
+    if pos >= len(text):
+        raise ValueError(f"unclosed {opener}")
+    if text[pos] == ")":
+        return True, pos + 1
+    if text[pos] != ",":
+        raise ValueError(f"expected , or ) at {pos}")
+    return False, pos + 1
 
 
 # -- ids ---------------------------------------------------------------------------------
@@ -319,38 +320,28 @@ def _from_ms(value: Any) -> datetime:
 
 
 @dataclass(frozen=True)
-class _Call:
-    request: Request
+class _Call(Call):
     version: str
-    today: date
     token: str
-
-    @property
-    def now(self) -> datetime:
-        return day_start(self.today)
-
-    @property
-    def as_of(self) -> date:
-        return self.today - DAY
 
     @property
     def query(self) -> dict[str, str]:
         return self.request.query
 
 
-class LinkedInPlatform(Platform):
-    """The Community Management API for the region's LinkedIn Pages."""
+class LinkedInPlatform(WindowedPlatform):
+    """The Community Management API for the region's LinkedIn Pages.
+
+    `limits` counts calls per member (token) and resource, a day by default.
+    """
 
     name = "linkedin"
+    default_budget = DEFAULT_DAILY_BUDGET
+    default_window_seconds = DAY_SECONDS
 
     def __init__(self, state: SandboxState):
         super().__init__(state)
-        self.limits = RollingWindow(DEFAULT_DAILY_BUDGET, DAY_SECONDS)
         self._post_counts: dict[tuple[str, date], int] = {}
-
-    @property
-    def world(self) -> World:
-        return self.state.world
 
     # -- ids ---------------------------------------------------------------------------
 
@@ -378,9 +369,9 @@ class LinkedInPlatform(Platform):
             token = self._token(request)
             call = _Call(
                 request,
-                check_version(request.headers.get("Linkedin-Version"), self.state.today),
                 self.state.today,
-                token,
+                version=check_version(request.headers.get("Linkedin-Version"), self.state.today),
+                token=token,
             )
             if request.headers.get("X-Restli-Protocol-Version") != "2.0.0":
                 raise _bad_request("This sandbox speaks Rest.li 2.0 only: send X-Restli-Protocol-Version: 2.0.0")
@@ -405,16 +396,6 @@ class LinkedInPlatform(Platform):
                 return Response.json({"active": False, "status": "expired"})
             return _expired().response()
         raise ValueError(f"fault kind {rule.kind!r} is not implemented for linkedin")
-
-    def configure_ratelimit(self, settings: Mapping[str, Any]) -> dict[str, Any]:
-        """Set `budget` (calls per member, resource and window) and `window_seconds` (a day by default)."""
-        self.limits.configure(
-            int(settings.get("budget", self.limits.budget)),
-            float(settings.get("window_seconds", self.limits.window_seconds)),
-        )
-        if settings.get("reset"):
-            self.limits.reset()
-        return {"platform": self.name, "budget": self.limits.budget, "window_seconds": self.limits.window_seconds}
 
     # -- auth --------------------------------------------------------------------------
 

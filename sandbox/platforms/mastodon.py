@@ -44,22 +44,16 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sandbox import region
 from sandbox.determinism import rng
-from sandbox.faults import FaultRule
-from sandbox.platforms.base import Platform, Request, Response
-from sandbox.ratelimit import RollingWindow, Usage
+from sandbox.platforms.base import ApiError, Call, PublicReadPlatform, Request, Response
+from sandbox.ratelimit import Usage
 from sandbox.region import Account
 from sandbox.timeutil import DAY, EPOCH, day_start
 from sandbox.world import COMMENT_SERIAL_BASE, POST_SERIAL_BASE, Comment, Post, World
-
-if TYPE_CHECKING:
-    from sandbox.state import SandboxState
 
 INSTANCE = "social.valdargent.fr"
 DEFAULT_BUDGET = 300
@@ -77,7 +71,7 @@ _SERVER_ERROR_PAGE = (
 )
 
 
-class MastodonError(Exception):
+class MastodonError(ApiError):
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status, self.message, self.headers = status, message, headers or {}
@@ -190,72 +184,27 @@ def content_html(text: str, mention: tuple[str, str] | None = None) -> str:
     return f"<p>{body}</p>"
 
 
-@dataclass(frozen=True)
-class _Call:
-    request: Request
-    today: date
-
-    @property
-    def now(self) -> datetime:
-        return day_start(self.today)
-
-    @property
-    def as_of(self) -> date:
-        return self.today - DAY
-
-
-class MastodonPlatform(Platform):
+class MastodonPlatform(PublicReadPlatform):
     """The REST API of the region's Mastodon instance."""
 
     name = "mastodon"
+    default_budget = DEFAULT_BUDGET
+    default_window_seconds = DEFAULT_WINDOW_SECONDS
 
-    def __init__(self, state: SandboxState):
-        super().__init__(state)
-        self.limits = RollingWindow(DEFAULT_BUDGET, DEFAULT_WINDOW_SECONDS)
+    # -- entry points (see PublicReadPlatform.handle) ------------------------------------
 
-    @property
-    def world(self) -> World:
-        return self.state.world
+    def _rate_limited(self, usage: Usage) -> MastodonError:
+        return MastodonError(429, "Too many requests", self._rate_headers(usage))
 
-    # -- entry points ----------------------------------------------------------------
+    def _method_not_allowed(self, method: str) -> MastodonError:
+        return MastodonError(405, "This action is not allowed")
 
-    def handle(self, request: Request) -> Response:
-        usage: Usage | None = None
-        try:
-            key = self._check_token(request)
-            usage = self.limits.hit(key)
-            if not usage.allowed:
-                raise MastodonError(429, "Too many requests", self._rate_headers(usage))
-            if request.method != "GET":
-                raise MastodonError(405, "This action is not allowed")
-            call = _Call(request, self.state.today)
-            response = self._route(call, [s for s in request.path.split("/") if s])
-        except MastodonError as error:
-            response = error.response()
-        for name, value in self._rate_headers(usage or self.limits.peek("ip")).items():
-            response.headers.setdefault(name, value)
-        return response
+    def _server_error(self) -> Response:
+        """Rails' HTML error page, not JSON."""
+        return Response(500, _SERVER_ERROR_PAGE, {"Content-Type": "text/html; charset=utf-8"})
 
-    def fault_response(self, rule: FaultRule, request: Request) -> Response:
-        if rule.kind == "http_429":
-            seconds = int(rule.seconds) if rule.seconds is not None else 1
-            fake = Usage(False, self.limits.budget, self.limits.budget, self.limits.window_seconds, seconds)
-            return MastodonError(429, "Too many requests", self._rate_headers(fake)).response()
-        if rule.kind == "http_500":
-            return Response(500, _SERVER_ERROR_PAGE, {"Content-Type": "text/html; charset=utf-8"})
-        if rule.kind == "expired_token":
-            return MastodonError(401, "The access token is invalid").response()
-        raise ValueError(f"fault kind {rule.kind!r} is not implemented for mastodon")
-
-    def configure_ratelimit(self, settings: Mapping[str, Any]) -> dict[str, Any]:
-        """Set `budget` (calls per window) and `window_seconds`; `reset` forgets past calls."""
-        self.limits.configure(
-            int(settings.get("budget", self.limits.budget)),
-            float(settings.get("window_seconds", self.limits.window_seconds)),
-        )
-        if settings.get("reset"):
-            self.limits.reset()
-        return {"platform": self.name, "budget": self.limits.budget, "window_seconds": self.limits.window_seconds}
+    def _token_expired(self) -> MastodonError:
+        return MastodonError(401, "The access token is invalid")
 
     # -- ids (used by sandbox.truth) ---------------------------------------------------
 
@@ -273,8 +222,7 @@ class MastodonPlatform(Platform):
 
     # -- plumbing ----------------------------------------------------------------------
 
-    @staticmethod
-    def _check_token(request: Request) -> str:
+    def _limit_key(self, request: Request) -> str:
         """The rate-limit key: the token when one is sent (it must be valid), else the IP."""
         auth = request.headers.get("Authorization") or ""
         if not auth:
@@ -282,7 +230,7 @@ class MastodonPlatform(Platform):
         scheme, _, token = auth.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or token != VALID_TOKEN:
-            raise MastodonError(401, "The access token is invalid")
+            raise self._token_expired()  # Mastodon says "invalid" for expired and unknown tokens alike
         return "token"
 
     @staticmethod
@@ -295,7 +243,8 @@ class MastodonPlatform(Platform):
             "X-RateLimit-Reset": reset_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         }
 
-    def _route(self, call: _Call, segments: list[str]) -> Response:
+    def _answer(self, call: Call) -> Response:
+        segments = [s for s in call.request.path.split("/") if s]
         if segments[:2] != ["api", "v1"] or len(segments) < 3:
             raise not_found()
         rest = segments[2:]
@@ -326,7 +275,7 @@ class MastodonPlatform(Platform):
                 return account
         raise not_found()
 
-    def _find_post(self, call: _Call, raw_id: str) -> Post:
+    def _find_post(self, call: Call, raw_id: str) -> Post:
         if not raw_id.isdigit():
             raise not_found()
         value = int(raw_id)
@@ -348,7 +297,7 @@ class MastodonPlatform(Platform):
 
     # -- entities ----------------------------------------------------------------------
 
-    def _account_entity(self, call: _Call, account: Account) -> dict[str, Any]:
+    def _account_entity(self, call: Call, account: Account) -> dict[str, Any]:
         days = (call.today - EPOCH).days
         statuses = 0
         last_day: date | None = None
@@ -435,7 +384,7 @@ class MastodonPlatform(Platform):
             return [], {"url": card_url, "title": f"Région Val-d'Argent – {post.topic}", "type": "link"}
         return [], None
 
-    def _status(self, call: _Call, post: Post) -> dict[str, Any]:
+    def _status(self, call: Call, post: Post) -> dict[str, Any]:
         counts = status_counts(self.world, post, call.as_of)
         media, card = self._media(post)
         sid = status_id(post)
@@ -469,7 +418,7 @@ class MastodonPlatform(Platform):
             "poll": None,
         }
 
-    def _statuses(self, call: _Call, account: Account) -> Response:
+    def _statuses(self, call: Call, account: Account) -> Response:
         query = call.request.query
         try:
             limit = max(1, min(MAX_LIMIT, int(query.get("limit") or DEFAULT_LIMIT)))
@@ -523,7 +472,7 @@ class MastodonPlatform(Platform):
             headers["Link"] = ", ".join(links)
         return Response.json([self._status(call, p) for p in page], headers=headers)
 
-    def _descendants(self, call: _Call, post: Post) -> list[dict[str, Any]]:
+    def _descendants(self, call: Call, post: Post) -> list[dict[str, Any]]:
         """Replies in thread order (depth first, oldest first among siblings), as Mastodon lists them."""
         comments = self.world.comments_before(post, call.now)
         by_serial = {c.serial: c for c in comments}

@@ -65,7 +65,7 @@ from typing import TYPE_CHECKING, Any
 from sandbox import region
 from sandbox.determinism import rng
 from sandbox.faults import FaultRule
-from sandbox.platforms.base import Platform, Request, Response
+from sandbox.platforms.base import ApiError, Call, Platform, Request, Response
 from sandbox.ratelimit import RollingWindow, Usage
 from sandbox.region import Account
 from sandbox.timeutil import DAY, EPOCH, day_start
@@ -287,7 +287,7 @@ def x_user_profile(world: World, account: Account, as_of: date) -> XUserProfile:
 # -- errors ----------------------------------------------------------------------------------
 
 
-class XError(Exception):
+class XError(ApiError):
     """An X API error; `response()` renders it in X's problem-details dialect."""
 
     def __init__(self, status: int, payload: dict[str, Any]):
@@ -439,18 +439,9 @@ class _EndpointWindow(RollingWindow):
 
 
 @dataclass(frozen=True)
-class _Call:
-    request: Request
-    today: date
+class _Call(Call):
     user_context: bool
-
-    @property
-    def now(self) -> datetime:
-        return day_start(self.today)
-
-    @property
-    def as_of(self) -> date:
-        return self.today - DAY
+    """True for a user-context token (private metrics allowed), False for app-only."""
 
 
 class XPlatform(Platform):
@@ -463,10 +454,6 @@ class XPlatform(Platform):
         self.limits = {
             name: _EndpointWindow(budget, WINDOW_SECONDS, time.time) for name, budget in DEFAULT_BUDGETS.items()
         }
-
-    @property
-    def world(self) -> World:
-        return self.state.world
 
     # -- entry points ----------------------------------------------------------------
 

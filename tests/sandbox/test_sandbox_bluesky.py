@@ -13,6 +13,7 @@ from sandbox.platforms.bluesky import decode_tid, post_counts, post_rkey, tid
 from sandbox.server import serve_in_thread
 from sandbox.timeutil import day_start
 from sandbox.truth import truth
+from tests.sandbox._helpers import add_faults, set_ratelimit
 
 ACCOUNT = region.accounts("bluesky")[0]
 DID = ACCOUNT.account_id
@@ -189,13 +190,12 @@ def test_tokens(shared_sandbox) -> None:
 
 def test_faults_in_the_bluesky_dialect(own_sandbox) -> None:
     base = own_sandbox.platform_url("bluesky") + "/xrpc/app.bsky.actor.getProfile"
-    rules = [
+    add_faults(
+        own_sandbox,
         {"platform": "bluesky", "kind": "http_429", "count": 1, "seconds": 5},
         {"platform": "bluesky", "kind": "http_500", "count": 1},
         {"platform": "bluesky", "kind": "expired_token", "count": 1},
-    ]
-    for rule in rules:
-        httpx.post(f"{own_sandbox.url}/__sandbox__/faults", json={"rules": [rule]}).raise_for_status()
+    )
     throttled = httpx.get(base, params={"actor": DID})
     assert error_of(throttled, 429, "RateLimitExceeded")
     assert (
@@ -208,9 +208,7 @@ def test_faults_in_the_bluesky_dialect(own_sandbox) -> None:
 
 
 def test_budget_exhaustion_answers_429(own_sandbox) -> None:
-    httpx.post(
-        f"{own_sandbox.url}/__sandbox__/ratelimit", json={"platform": "bluesky", "budget": 3, "window_seconds": 60}
-    ).raise_for_status()
+    set_ratelimit(own_sandbox, "bluesky", budget=3, window_seconds=60)
     base = own_sandbox.platform_url("bluesky") + "/xrpc/app.bsky.actor.getProfile"
     statuses = [httpx.get(base, params={"actor": DID}).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]

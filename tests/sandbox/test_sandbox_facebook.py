@@ -12,6 +12,7 @@ import pytest
 from sandbox import region
 from sandbox.server import serve_in_thread
 from sandbox.timeutil import two_years_before
+from tests.sandbox._helpers import graph_error, graph_items
 
 PAGES = [a.account_id for a in region.accounts("facebook")]
 MAIN, TRANSPORTS, JEUNESSE = PAGES
@@ -23,25 +24,8 @@ PAGE_METRICS = (
 )
 
 
-def error_of(response: httpx.Response) -> dict:
-    assert response.status_code >= 400, response.text
-    error = response.json()["error"]
-    assert {"message", "type", "code", "is_transient", "error_user_title", "error_user_msg", "fbtrace_id"} <= set(error)
-    return error
-
-
 def all_posts(client: httpx.Client, page: str, **params: str) -> list[dict]:
-    """Follow paging.next to the end, as a connector would."""
-    response = client.get(f"/{page}/posts", params={"fields": POST_FIELDS, **params})
-    posts = []
-    while True:
-        assert response.status_code == 200, response.text
-        body = response.json()
-        posts += body["data"]
-        next_url = body.get("paging", {}).get("next")
-        if not next_url:
-            return posts
-        response = httpx.get(next_url)
+    return graph_items(client.get(f"/{page}/posts", params={"fields": POST_FIELDS, **params}))
 
 
 # -- Page node ------------------------------------------------------------------
@@ -58,13 +42,13 @@ def test_page_node_serves_requested_fields_only(fb: httpx.Client, shared_sandbox
 
 
 def test_unknown_field_and_unknown_node(fb: httpx.Client) -> None:
-    error = error_of(fb.get(f"/{MAIN}", params={"fields": "id,fans_gender_age"}))
+    error = graph_error(fb.get(f"/{MAIN}", params={"fields": "id,fans_gender_age"}))
     assert error["code"] == 100
     assert error["message"] == "(#100) Tried accessing nonexisting field (fans_gender_age) on node type (Page)"
-    error = error_of(fb.get("/999000111"))
+    error = graph_error(fb.get("/999000111"))
     assert (error["code"], error["error_subcode"], error["type"]) == (100, 33, "GraphMethodException")
     assert "Object with ID '999000111' does not exist" in error["message"]
-    assert error_of(fb.get(f"/{MAIN}_123"))["error_subcode"] == 33
+    assert graph_error(fb.get(f"/{MAIN}_123"))["error_subcode"] == 33
 
 
 def test_versions_and_version_header(shared_sandbox, graph_client) -> None:
@@ -72,7 +56,7 @@ def test_versions_and_version_header(shared_sandbox, graph_client) -> None:
         response = graph_client(shared_sandbox, version=version).get(f"/{MAIN}")
         assert response.status_code == 200 and response.headers["facebook-api-version"] == version
     for version in ("v22.0", "v18.0", "v30.0"):
-        error = error_of(graph_client(shared_sandbox, version=version).get(f"/{MAIN}"))
+        error = graph_error(graph_client(shared_sandbox, version=version).get(f"/{MAIN}"))
         assert error["code"] == 2635 and "deprecated version" in error["message"]
 
 
@@ -95,16 +79,16 @@ def test_usage_headers_are_json(fb: httpx.Client) -> None:
 def test_tokens(shared_sandbox, graph_client) -> None:
     url = f"{shared_sandbox.platform_url('facebook')}/v25.0/{MAIN}"
     assert httpx.get(url, headers={"Authorization": "Bearer sandbox-token"}).status_code == 200
-    error = error_of(graph_client(shared_sandbox, token="sandbox-expired-2026").get(f"/{MAIN}"))
+    error = graph_error(graph_client(shared_sandbox, token="sandbox-expired-2026").get(f"/{MAIN}"))
     assert (error["code"], error["error_subcode"], error["type"]) == (190, 463, "OAuthException")
     assert error["message"].startswith("Error validating access token: Session has expired on")
-    assert error_of(graph_client(shared_sandbox, token="sandbox-revoked").get(f"/{MAIN}"))["error_subcode"] == 460
+    assert graph_error(graph_client(shared_sandbox, token="sandbox-revoked").get(f"/{MAIN}"))["error_subcode"] == 460
     for token in (None, "EAAB-not-ours"):
-        error = error_of(graph_client(shared_sandbox, token=token).get(f"/{MAIN}"))
+        error = graph_error(graph_client(shared_sandbox, token=token).get(f"/{MAIN}"))
         assert error["code"] == 190 and "Cannot parse access token" in error["message"]
     page_token = graph_client(shared_sandbox, token=f"sandbox-page-{TRANSPORTS}")
     assert page_token.get(f"/{TRANSPORTS}").status_code == 200
-    assert error_of(page_token.get(f"/{MAIN}"))["error_subcode"] == 33
+    assert graph_error(page_token.get(f"/{MAIN}"))["error_subcode"] == 33
 
 
 # -- Page insights ----------------------------------------------------------------
@@ -167,7 +151,7 @@ def test_page_insights_stop_yesterday_and_keep_two_years(fb: httpx.Client, today
 def test_page_insights_93_day_limit(fb: httpx.Client) -> None:
     ok = fb.get(f"/{MAIN}/insights", params={"metric": "page_follows", "since": "2026-06-01", "until": "2026-09-02"})
     assert ok.status_code == 200 and len(ok.json()["data"][0]["values"]) == 93
-    error = error_of(
+    error = graph_error(
         fb.get(f"/{MAIN}/insights", params={"metric": "page_follows", "since": "2026-06-01", "until": "2026-09-03"})
     )
     assert error["code"] == 100
@@ -175,11 +159,11 @@ def test_page_insights_93_day_limit(fb: httpx.Client) -> None:
 
 
 def test_no_metric_and_removed_metrics(fb: httpx.Client) -> None:
-    error = error_of(fb.get(f"/{MAIN}/insights", params={"period": "day"}))
+    error = graph_error(fb.get(f"/{MAIN}/insights", params={"period": "day"}))
     assert (error["code"], error["error_subcode"]) == (3001, 1504028)
     removed = ("page_impressions", "page_impressions_unique", "page_fans", "page_fan_adds", "page_engaged_users")
     for name in (*removed, "page_fans_gender_age", "no_such_metric"):
-        error = error_of(fb.get(f"/{MAIN}/insights", params={"metric": f"page_follows,{name}", "period": "day"}))
+        error = graph_error(fb.get(f"/{MAIN}/insights", params={"metric": f"page_follows,{name}", "period": "day"}))
         assert error["code"] == 100 and "valid insights metric" in error["message"] and name in error["message"]
 
 
@@ -189,7 +173,7 @@ def test_is_from_ads_breakdown(fb: httpx.Client) -> None:
     split = fb.get(f"/{MAIN}/insights", params={**params, "breakdown": "is_from_ads"}).json()["data"][0]["values"]
     assert [v["value"] for v in plain] == [v["value"]["true"] + v["value"]["false"] for v in split]
     assert any(v["value"]["true"] > 0 for v in split) and all(v["value"]["false"] > 0 for v in split)
-    error = error_of(
+    error = graph_error(
         fb.get(f"/{MAIN}/insights", params={**params, "metric": "page_follows", "breakdown": "is_from_ads"})
     )
     assert error["code"] == 100
@@ -248,7 +232,7 @@ def test_posts_limit_cursor_and_last_page(fb: httpx.Client) -> None:
     assert "next" in first["paging"] and "access_token=sandbox-token" in first["paging"]["next"]
     tail = fb.get(f"/{MAIN}/posts", params={"since": "2026-11-10", "until": "2026-11-22", "limit": "100"}).json()
     assert "next" not in tail["paging"]
-    assert error_of(fb.get(f"/{MAIN}/posts", params={"after": "not-a-cursor"}))["code"] == 100
+    assert graph_error(fb.get(f"/{MAIN}/posts", params={"after": "not-a-cursor"}))["code"] == 100
 
 
 def test_posts_of_today_do_not_exist_yet(fb: httpx.Client, shared_sandbox, today: date) -> None:
@@ -258,7 +242,7 @@ def test_posts_of_today_do_not_exist_yet(fb: httpx.Client, shared_sandbox, today
     future = next(
         p for d in range(0, 10) for p in shared_sandbox.state.world.posts_on(account, today + timedelta(days=d))
     )
-    assert error_of(fb.get(f"/{MAIN}_{future.serial}"))["error_subcode"] == 33
+    assert graph_error(fb.get(f"/{MAIN}_{future.serial}"))["error_subcode"] == 33
 
 
 def test_post_insights(fb: httpx.Client, shared_sandbox, today: date) -> None:
@@ -284,7 +268,7 @@ def test_post_insights(fb: httpx.Client, shared_sandbox, today: date) -> None:
         "false": expected.views - expected.views_paid,
     }
     for removed in ("post_impressions", "post_impressions_unique", "post_engaged_users"):
-        error = error_of(fb.get(f"/{post_id}/insights", params={"metric": removed}))
+        error = graph_error(fb.get(f"/{post_id}/insights", params={"metric": removed}))
         assert error["code"] == 100 and removed in error["message"]
 
 
@@ -299,12 +283,8 @@ def test_comments_stream_summary_and_replies(fb: httpx.Client, shared_sandbox, t
     post_id = f"{TRANSPORTS}_{post.serial}"
     params = {"filter": "stream", "order": "chronological", "summary": "true", "fields": COMMENT_FIELDS, "limit": "10"}
     response = fb.get(f"/{post_id}/comments", params=params)
-    body = response.json()
-    summary = body["summary"]
-    items = body["data"]
-    while body.get("paging", {}).get("next"):
-        body = httpx.get(body["paging"]["next"]).json()
-        items += body["data"]
+    summary = response.json()["summary"]
+    items = graph_items(response)
     assert summary == {"order": "chronological", "total_count": len(items), "can_comment": True}
     assert len(items) == world.post_metrics(post, today - timedelta(days=1)).comments
     assert len({c["id"] for c in items}) == len(items)
@@ -381,4 +361,4 @@ def test_past_does_not_depend_on_today(graph_client, today: date, seed: int) -> 
 
 @pytest.mark.parametrize("path", ["/112233445566001/likes", "/112233445566001/insights/a/b/c"])
 def test_unknown_edges(fb: httpx.Client, path: str) -> None:
-    assert error_of(fb.get(path))["code"] == 100
+    assert graph_error(fb.get(path))["code"] == 100

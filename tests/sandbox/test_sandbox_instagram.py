@@ -14,6 +14,7 @@ from sandbox.platforms import instagram as ig
 from sandbox.timeutil import day_start
 from sandbox.truth import truth
 from sandbox.world import World
+from tests.sandbox._helpers import add_faults, graph_error, graph_items, set_ratelimit
 
 ACCOUNTS = region.accounts("instagram")
 MAIN, JEUNESSE = (a.account_id for a in ACCOUNTS)
@@ -32,24 +33,8 @@ def api(shared_sandbox) -> Iterator[httpx.Client]:
         yield client
 
 
-def error_of(response: httpx.Response) -> dict:
-    assert response.status_code >= 400, response.text
-    error = response.json()["error"]
-    assert {"message", "type", "code", "is_transient", "error_user_title", "error_user_msg", "fbtrace_id"} <= set(error)
-    return error
-
-
 def all_media(client: httpx.Client, user: str, **params: str) -> list[dict]:
-    response = client.get(f"/{user}/media", params={"fields": MEDIA_FIELDS, **params})
-    media = []
-    while True:
-        assert response.status_code == 200, response.text
-        body = response.json()
-        media += body["data"]
-        next_url = body.get("paging", {}).get("next")
-        if not next_url:
-            return media
-        response = httpx.get(next_url)
+    return graph_items(client.get(f"/{user}/media", params={"fields": MEDIA_FIELDS, **params}))
 
 
 def window_truth(today: date, start: date, end: date, seed: int) -> dict:
@@ -66,10 +51,10 @@ def test_user_node_fields_and_errors(api: httpx.Client, shared_sandbox, today: d
     assert body["username"] == account.username
     assert body["followers_count"] == shared_sandbox.state.world.followers(account, today - timedelta(days=1))
     assert body["media_count"] > 0 and body["follows_count"] > 0
-    error = error_of(api.get(f"/{MAIN}", params={"fields": "id,profile_views"}))
+    error = graph_error(api.get(f"/{MAIN}", params={"fields": "id,profile_views"}))
     assert error["message"] == "(#100) Tried accessing nonexisting field (profile_views) on node type (IGUser)"
-    assert error_of(api.get("/17841499999999999"))["error_subcode"] == 33
-    assert error_of(api.get(f"/{MAIN}/stories"))["code"] == 100
+    assert graph_error(api.get("/17841499999999999"))["error_subcode"] == 33
+    assert graph_error(api.get(f"/{MAIN}/stories"))["code"] == 100
 
 
 def test_usage_headers_tokens_and_versions(api: httpx.Client, shared_sandbox) -> None:
@@ -79,10 +64,10 @@ def test_usage_headers_tokens_and_versions(api: httpx.Client, shared_sandbox) ->
     assert set(json.loads(response.headers["X-App-Usage"])) == {"call_count", "total_cputime", "total_time"}
     assert response.headers["facebook-api-version"] == "v25.0"
     base = shared_sandbox.platform_url("instagram")
-    expired = error_of(httpx.get(f"{base}/v25.0/{MAIN}", headers={"Authorization": "Bearer sandbox-expired-x"}))
+    expired = graph_error(httpx.get(f"{base}/v25.0/{MAIN}", headers={"Authorization": "Bearer sandbox-expired-x"}))
     assert (expired["code"], expired["error_subcode"]) == (190, 463)
-    assert error_of(httpx.get(f"{base}/v25.0/{MAIN}"))["code"] == 190
-    assert error_of(httpx.get(f"{base}/v18.0/{MAIN}", params={"access_token": "sandbox-token"}))["code"] == 2635
+    assert graph_error(httpx.get(f"{base}/v25.0/{MAIN}"))["code"] == 190
+    assert graph_error(httpx.get(f"{base}/v18.0/{MAIN}", params={"access_token": "sandbox-token"}))["code"] == 2635
 
 
 # -- account insights ------------------------------------------------------------------
@@ -124,7 +109,7 @@ def test_total_value_is_the_window_total_and_splits_interactions(api: httpx.Clie
 
 def test_account_insights_errors(api: httpx.Client, today: date) -> None:
     def err(**params: str) -> dict:
-        return error_of(api.get(f"/{MAIN}/insights", params=params))
+        return graph_error(api.get(f"/{MAIN}/insights", params=params))
 
     message = err(metric="views", period="day")["message"]
     assert message == "(#100) The following metrics (views) should be specified with parameter metric_type=total_value"
@@ -158,8 +143,8 @@ def test_follower_demographics_top_45_and_known_only(api: httpx.Client, shared_s
         assert list(served.items()) == expected
         assert len(served) <= 45 and sum(served.values()) < followers
     assert len(ig.CITIES) > 45, "the city breakdown exercises the top-45 cut"
-    assert error_of(api.get(f"/{MAIN}/insights", params={**base, "timeframe": "this_month"}))["code"] == 100
-    assert error_of(api.get(f"/{MAIN}/insights", params={**base, "breakdown": "age"}))["code"] == 100
+    assert graph_error(api.get(f"/{MAIN}/insights", params={**base, "timeframe": "this_month"}))["code"] == 100
+    assert graph_error(api.get(f"/{MAIN}/insights", params={**base, "breakdown": "age"}))["code"] == 100
 
 
 # -- media -----------------------------------------------------------------------------
@@ -204,15 +189,15 @@ def test_media_insights_per_product_type_and_the_whole_request_trap(api: httpx.C
     assert values["saved"] == truth_row["clicks"] and values["shares"] == truth_row["shares"]
     assert values["total_interactions"] == truth_row["engagements"]
 
-    trap = error_of(api.get(f"/{feed['id']}/insights", params={"metric": "views,reach,ig_reels_avg_watch_time"}))
+    trap = graph_error(api.get(f"/{feed['id']}/insights", params={"metric": "views,reach,ig_reels_avg_watch_time"}))
     assert trap["message"] == (
         "(#100) The Media Insights API does not support the ig_reels_avg_watch_time metric for this media product type."
     )
     reel_body = api.get(f"/{reel['id']}/insights", params={"metric": ",".join(ig.REELS_METRICS)}).json()
     assert [m["name"] for m in reel_body["data"]] == list(ig.REELS_METRICS)
-    assert error_of(api.get(f"/{reel['id']}/insights", params={"metric": "follows"}))["code"] == 100
+    assert graph_error(api.get(f"/{reel['id']}/insights", params={"metric": "follows"}))["code"] == 100
     for removed in ("impressions", "plays", "video_views"):
-        error = error_of(api.get(f"/{reel['id']}/insights", params={"metric": f"reach,{removed}"}))
+        error = graph_error(api.get(f"/{reel['id']}/insights", params={"metric": f"reach,{removed}"}))
         assert error["message"].startswith("(#100) metric[1] must be one of")
 
 
@@ -220,7 +205,7 @@ def test_media_of_today_do_not_exist_yet(api: httpx.Client, shared_sandbox, toda
     account = region.account_by_id("instagram", MAIN)
     future = [p for d in range(3) for p in shared_sandbox.state.world.posts_on(account, today + timedelta(d))]
     assert future
-    assert error_of(api.get(f"/{ig.InstagramPlatform.post_id(future[0])}"))["error_subcode"] == 33
+    assert graph_error(api.get(f"/{ig.InstagramPlatform.post_id(future[0])}"))["error_subcode"] == 33
 
 
 # -- comments ------------------------------------------------------------------------------
@@ -233,16 +218,10 @@ def test_comments_with_replies_equal_truth(api: httpx.Client, today: date, seed:
     world = World(seed)
     served: dict[str, dict] = {}
     for media_id in posts:
-        response = api.get(f"/{media_id}/comments", params={"fields": COMMENT_FIELDS, "limit": "5"})
-        while True:
-            body = response.json()
-            for top in body["data"]:
-                served[top["id"]] = {**top, "parent": None}
-                for reply in top.get("replies", {}).get("data", []):
-                    served[reply["id"]] = {**reply, "parent": top["id"]}
-            if not body.get("paging", {}).get("next"):
-                break
-            response = httpx.get(body["paging"]["next"])
+        for top in graph_items(api.get(f"/{media_id}/comments", params={"fields": COMMENT_FIELDS, "limit": "5"})):
+            served[top["id"]] = {**top, "parent": None}
+            for reply in top.get("replies", {}).get("data", []):
+                served[reply["id"]] = {**reply, "parent": top["id"]}
     # truth lists comments created before the end of `end`; the API shows everything before now.
     expected = {}
     account = region.account_by_id("instagram", MAIN)
@@ -270,13 +249,12 @@ def test_comments_with_replies_equal_truth(api: httpx.Client, today: date, seed:
 
 
 def test_faults_in_the_graph_dialect(own_sandbox) -> None:
-    url = own_sandbox.url
-    rules = [
+    add_faults(
+        own_sandbox,
         {"platform": "instagram", "kind": "http_429", "count": 1, "seconds": 3},
         {"platform": "instagram", "kind": "http_500", "count": 1},
         {"platform": "instagram", "kind": "expired_token", "count": 1},
-    ]
-    httpx.post(f"{url}/__sandbox__/faults", json={"rules": rules}).raise_for_status()
+    )
     target = f"{own_sandbox.platform_url('instagram')}/v25.0/{MAIN}/insights"
     throttled = httpx.get(target, params={"access_token": "sandbox-token"})
     assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "3"
@@ -291,9 +269,7 @@ def test_faults_in_the_graph_dialect(own_sandbox) -> None:
 
 
 def test_budget_exhaustion_throttles_with_80002(own_sandbox) -> None:
-    url = own_sandbox.url
-    body = {"platform": "instagram", "budget": 3, "window_seconds": 3600}
-    httpx.post(f"{url}/__sandbox__/ratelimit", json=body).raise_for_status()
+    set_ratelimit(own_sandbox, "instagram", budget=3, window_seconds=3600)
     target = f"{own_sandbox.platform_url('instagram')}/v25.0/{JEUNESSE}"
     statuses = [httpx.get(target, params={"access_token": "sandbox-token"}).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]

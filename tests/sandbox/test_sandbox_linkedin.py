@@ -18,6 +18,7 @@ from sandbox.platforms.linkedin import (
 )
 from sandbox.server import SandboxHandle
 from sandbox.truth import truth
+from tests.sandbox._helpers import add_faults, set_ratelimit
 
 ACCOUNTS = region.accounts("linkedin")
 MAIN, TRANSPORTS = ACCOUNTS
@@ -339,9 +340,7 @@ def test_post_statistics_function_is_the_api(shared_sandbox: SandboxHandle, toda
 
 def test_daily_quota_throttles_with_linkedin_429(own_sandbox: SandboxHandle) -> None:
     base = own_sandbox.platform_url("linkedin")
-    httpx.post(
-        f"{own_sandbox.url}/__sandbox__/ratelimit", json={"platform": "linkedin", "budget": 3}
-    ).raise_for_status()
+    set_ratelimit(own_sandbox, "linkedin", budget=3)
     with httpx.Client(base_url=f"{base}/rest", headers=HEADERS) as client:
         statuses = [client.get(f"organizations/{MAIN.account_id}").status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
@@ -362,8 +361,7 @@ def test_daily_quota_throttles_with_linkedin_429(own_sandbox: SandboxHandle) -> 
     ],
 )
 def test_injected_faults_use_linkedin_shapes(own_sandbox: SandboxHandle, kind: str, status: int, code: str) -> None:
-    rule = {"platform": "linkedin", "kind": kind, "count": 1, "path": "/rest/"}
-    httpx.post(f"{own_sandbox.url}/__sandbox__/faults", json={"rules": [rule]}).raise_for_status()
+    add_faults(own_sandbox, {"platform": "linkedin", "kind": kind, "count": 1, "path": "/rest/"})
     with httpx.Client(base_url=f"{own_sandbox.platform_url('linkedin')}/rest", headers=HEADERS) as client:
         body = error_of(client.get(f"organizations/{MAIN.account_id}"), status)
         assert body["code"] == code

@@ -13,6 +13,7 @@ from sandbox.platforms.mastodon import content_html, status_counts, status_id
 from sandbox.server import serve_in_thread
 from sandbox.timeutil import day_start
 from sandbox.truth import truth
+from tests.sandbox._helpers import add_faults, set_ratelimit
 
 MAIN, TRANSPORTS = region.accounts("mastodon")
 
@@ -175,12 +176,12 @@ def test_tokens_and_errors(shared_sandbox) -> None:
 
 def test_faults_in_the_mastodon_dialect(own_sandbox) -> None:
     url = f"{own_sandbox.platform_url('mastodon')}/api/v1/accounts/{MAIN.account_id}"
-    rules = [
+    add_faults(
+        own_sandbox,
         {"platform": "mastodon", "kind": "http_429", "count": 1, "seconds": 5},
         {"platform": "mastodon", "kind": "http_500", "count": 1},
         {"platform": "mastodon", "kind": "expired_token", "count": 1},
-    ]
-    httpx.post(f"{own_sandbox.url}/__sandbox__/faults", json={"rules": rules}).raise_for_status()
+    )
     throttled = httpx.get(url)
     assert error_of(throttled, 429) == "Too many requests"
     assert throttled.headers["X-RateLimit-Remaining"] == "0"
@@ -193,9 +194,7 @@ def test_faults_in_the_mastodon_dialect(own_sandbox) -> None:
 
 
 def test_budget_exhaustion_answers_429(own_sandbox) -> None:
-    httpx.post(
-        f"{own_sandbox.url}/__sandbox__/ratelimit", json={"platform": "mastodon", "budget": 2, "window_seconds": 60}
-    ).raise_for_status()
+    set_ratelimit(own_sandbox, "mastodon", budget=2, window_seconds=60)
     url = f"{own_sandbox.platform_url('mastodon')}/api/v1/accounts/{MAIN.account_id}"
     assert [httpx.get(url).status_code for _ in range(3)] == [200, 200, 429]
 

@@ -13,6 +13,7 @@ import pytest
 from sandbox import region
 from sandbox.timeutil import two_years_before
 from sandbox.truth import truth
+from tests.sandbox._helpers import graph_items
 
 START, END = date(2026, 10, 20), date(2026, 11, 25)  # ends on today - 1
 PAGES = [a.account_id for a in region.accounts("facebook")]
@@ -31,17 +32,6 @@ METRIC_TO_FIELD = {
 @pytest.fixture(scope="module")
 def window_truth(seed: int, today: date) -> dict:
     return truth(seed, today, START, END, platform="facebook")
-
-
-def _follow(url_or_response) -> list[dict]:
-    response = url_or_response
-    items = []
-    while True:
-        body = response.json()
-        items += body["data"]
-        if not body.get("paging", {}).get("next"):
-            return items
-        response = httpx.get(body["paging"]["next"])
 
 
 def test_account_daily_equals_page_insights(fb: httpx.Client, window_truth: dict) -> None:
@@ -73,7 +63,7 @@ def test_posts_and_post_metrics_equal_api(fb: httpx.Client, window_truth: dict, 
     fields = "id,message,created_time,permalink_url,status_type,shares"
     served = []
     for page in PAGES:
-        served += _follow(
+        served += graph_items(
             fb.get(
                 f"/{page}/posts",
                 params={"fields": fields, "since": START.isoformat(), "until": today.isoformat(), "limit": "25"},
@@ -112,7 +102,9 @@ def test_truth_comments_equal_api(fb: httpx.Client, window_truth: dict) -> None:
     busiest = sorted(by_post, key=lambda p: len(by_post[p]))[-3:]
     for post_id in busiest:
         fields = "id,message,created_time,from,parent"
-        served = _follow(fb.get(f"/{post_id}/comments", params={"filter": "stream", "fields": fields, "limit": "100"}))
+        served = graph_items(
+            fb.get(f"/{post_id}/comments", params={"filter": "stream", "fields": fields, "limit": "100"})
+        )
         assert [c["id"] for c in served] == [c["comment_id"] for c in by_post[post_id]]
         for api, expected in zip(served, by_post[post_id], strict=True):
             assert api["message"] == expected["message"] and api["from"]["id"] == expected["author_id"]

@@ -14,6 +14,7 @@ from sandbox.platforms.x import XPlatform, x_post_metrics, x_user_profile
 from sandbox.server import SandboxHandle, serve_in_thread
 from sandbox.timeutil import day_start
 from sandbox.truth import truth
+from tests.sandbox._helpers import add_faults, set_ratelimit
 
 MAIN, TRANSPORTS = (a.account_id for a in region.accounts("x"))
 TWEET_FIELDS = "created_at,public_metrics,non_public_metrics,organic_metrics,promoted_metrics,conversation_id,text"
@@ -351,9 +352,7 @@ def test_tokens(shared_sandbox: SandboxHandle) -> None:
 
 
 def test_rate_limit_headers_and_429(own_sandbox: SandboxHandle) -> None:
-    httpx.post(
-        f"{own_sandbox.url}/__sandbox__/ratelimit", json={"platform": "x", "budgets": {"users": 3}}
-    ).raise_for_status()
+    set_ratelimit(own_sandbox, "x", budgets={"users": 3})
     with client(own_sandbox) as c:
         remaining = []
         for _ in range(3):
@@ -377,10 +376,7 @@ def test_rate_limit_headers_and_429(own_sandbox: SandboxHandle) -> None:
 
 
 def test_budget_recovers_after_the_window(own_sandbox: SandboxHandle) -> None:
-    httpx.post(
-        f"{own_sandbox.url}/__sandbox__/ratelimit",
-        json={"platform": "x", "budget": 1, "window_seconds": 0.5, "reset": True},
-    ).raise_for_status()
+    set_ratelimit(own_sandbox, "x", budget=1, window_seconds=0.5, reset=True)
     with client(own_sandbox) as c:
         assert c.get(f"/users/{MAIN}").status_code == 200
         assert c.get(f"/users/{MAIN}").status_code == 429
@@ -389,12 +385,12 @@ def test_budget_recovers_after_the_window(own_sandbox: SandboxHandle) -> None:
 
 
 def test_faults_in_x_dialect(own_sandbox: SandboxHandle) -> None:
-    rules = [
+    add_faults(
+        own_sandbox,
         {"platform": "x", "kind": "http_429", "count": 1, "seconds": 30, "path": "/tweets"},
         {"platform": "x", "kind": "http_500", "count": 1, "path": "/users/"},
         {"platform": "x", "kind": "expired_token", "count": 1, "path": "/search/"},
-    ]
-    httpx.post(f"{own_sandbox.url}/__sandbox__/faults", json={"rules": rules}).raise_for_status()
+    )
     with client(own_sandbox) as c:
         throttled = c.get(f"/users/{MAIN}/tweets")
         assert problem(throttled, 429)["title"] == "Too Many Requests"
