@@ -1,8 +1,10 @@
-"""Hand-downloaded analytics exports (CSV) -> the same landing zone as the API.
+"""Hand-downloaded analytics exports (CSV or XLSX) -> the same landing zone as the API.
 
 For institutions without API access. One module per export format; all share the
-tolerant reader in `reader.py` (UTF-8 with or without BOM, Windows-1252, `,` `;` or
-tab separators, decimal commas, quoted newlines, extra columns). A file is parsed and
+tolerant reader in `reader.py` (CSV or XLSX told apart by content; UTF-8 with or
+without BOM, Windows-1252, `,` `;` or tab separators, decimal commas, quoted
+newlines, extra columns, title rows above the header). A module may declare its
+`HEADER` (column names, to find the header row) and `SHEETS` (workbook sheets). A file is parsed and
 validated completely before anything is written; a missing required column, an
 unknown account or an unreadable value stops the import with a message naming the
 file, the row and the column.

@@ -49,7 +49,8 @@ def import_file(
     """Import one export. `account` (a key of config/accounts.yml) is for formats whose
     rows do not name their account (LinkedIn page exports); others check it if given."""
     module = importer(platform)
-    table = read_table(path)
+    # a format may name its header (title rows above it are skipped) and its workbook sheet
+    table = read_table(path, header=getattr(module, "HEADER", ()), sheet=getattr(module, "SHEETS", None))
     parsed = module.parse(table, config, as_of, account)
     # the export was read from the platform when it was downloaded: the file's mtime. This
     # also makes importing the same file twice write byte-identical landing files.
