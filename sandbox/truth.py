@@ -17,6 +17,7 @@ from typing import Any
 
 from sandbox import region
 from sandbox.platforms import PLATFORMS, Platform
+from sandbox.platforms import instagram as ig
 from sandbox.timeutil import DAY, EPOCH, day_start, iso_utc, parse_date
 from sandbox.world import Post, World
 
@@ -50,7 +51,15 @@ def truth(
       `end`, one row per as_of day in [max(start, post day), end]. Older posts
       are settled (their values no longer change) and are left out to keep the
       output small; raise `metrics_lookback_days` to include them;
-    * `comments`: comments of the listed posts created before the end of `end`.
+    * `comments`: comments of the listed posts created before the end of `end`;
+    * `audience`: for each account of a platform that serves age x gender
+      demographics (Instagram only: Facebook removed them in 2024, LinkedIn has no
+      age or gender, X, Bluesky and Mastodon none) and each day, every (audience,
+      age bucket, gender) as of the end of the day: `audience` followers
+      (`follower_demographics`) or reach (`reached_audience_demographics`, accounts
+      reached since the 1st of the month: timeframe this_month), the world's gender
+      (F, M, U), the true `value` and `is_withheld` (the API withholds the bucket:
+      under its privacy threshold). What an API call on day + 1 serves.
     """
     today, start, end = parse_date(today), parse_date(start), parse_date(end)
     world = world or World(seed)
@@ -77,11 +86,15 @@ def truth(
         "posts": [],
         "post_metrics": [],
         "comments": [],
+        "audience": [],
     }
     if not days:
         return result
     cutoff = day_start(last + DAY)
     for account in accounts:
+        if account.platform == ig.InstagramPlatform.name:
+            for day in days:
+                result["audience"].extend(ig.audience_rows(world, account, day))
         for day in days:
             row = world.account_day(account, day)
             result["account_daily"].append(

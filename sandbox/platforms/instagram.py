@@ -11,8 +11,10 @@ simulator (versions v23.0-v27.0, tokens, error envelope, cursors, usage headers:
 * `/{ig-user-id}/insights` account metrics (see ACCOUNT_METRICS):
   `period=day` with `metric_type=time_series` (reach, follower_count: one value per
   day) or `metric_type=total_value` (one total over since..until, at most 30 days);
-  `follower_demographics` with `period=lifetime`, `metric_type=total_value`,
-  `timeframe=this_week|this_month` and `breakdown=age|gender|city|country` (top 45)
+  `follower_demographics` and `reached_audience_demographics` with `period=lifetime`,
+  `metric_type=total_value`, `timeframe=this_week|this_month` and
+  `breakdown=age|gender|city|country` or the combination `age,gender` (top 45,
+  buckets under PRIVACY_THRESHOLD people withheld)
 * `/{ig-user-id}/media` the account's feed and reels, newest first, cursor-paged,
   optional since/until (stories are not listed there, like the real edge)
 * `/{ig-media-id}` media fields; `/{ig-media-id}/insights` lifetime metrics valid for
@@ -41,14 +43,23 @@ World -> Instagram mapping (the world is platform-neutral):
   share of total_interactions. A total_value over several days is the sum of the
   daily values (real unique metrics are not additive; connectors should ask day by
   day, which is also the only way to get daily values of total_value metrics).
-* `follower_demographics` is derived from the region's Account.audience and the
-  followers as of yesterday (`follower_demographics`): truth.py has no demographics.
+* demographics: `follower_demographics` splits the followers as of yesterday whose
+  demographics Instagram knows by the region's Account.audience (age bucket x
+  gender); `reached_audience_demographics` splits the accounts reached during the
+  timeframe up to yesterday (`reached_accounts`: the days' viewers less their
+  overlap) by the same audience tilted towards the young (REACH_AGE_TILT: reels
+  reach younger people than the follower base). A bucket of fewer than
+  PRIVACY_THRESHOLD people is withheld: left out of the results, never served as 0
+  (so a bucket absent from an `age,gender` answer is a withheld one). truth.py
+  reports the age x gender grid with each bucket's value and whether it is withheld
+  (key `audience`, from `audience_rows`).
 
 "Now" is 00:00 UTC of the simulated `today`, as on Facebook.
 """
 
 from __future__ import annotations
 
+import random
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -96,7 +107,13 @@ MAX_INSIGHTS_SPAN_SECONDS = 30 * 86400
 """Day-period account insights: at most 30 days between since and until (reference §2.3, ❓)."""
 MAX_COMMENTS_LIMIT = 50
 TOP_VALUES = 45
-"""follower_demographics returns only the 45 largest values of a breakdown."""
+"""Demographic metrics return only the 45 largest values of a breakdown."""
+PRIVACY_THRESHOLD = 100
+"""Demographic buckets of fewer people are withheld (left out), never served as 0.
+
+Meta states the >= 100 rule for Page demographics (reference §1.4); for Instagram it is
+reported by third parties ("more than 100 people in each breakdown", ◐): the sandbox
+applies it to every bucket of every demographic metric and breakdown."""
 IG_THROTTLE_CODE = 80002
 IG_THROTTLE_MESSAGE = (
     f"(#{IG_THROTTLE_CODE}) There have been too many calls to this Instagram account. Wait a bit and try again. "
@@ -139,10 +156,22 @@ ACCOUNT_METRICS: dict[str, _AccountMetric] = {
 }
 DEMOGRAPHIC_METRICS = {
     "follower_demographics": "The demographic characteristics of followers, including countries, cities and gender "
-    "distribution."
+    "distribution.",
+    "reached_audience_demographics": "The demographic characteristics of the reached audience, including countries, "
+    "cities and gender distribution.",
+}
+DEMOGRAPHIC_TITLES = {
+    "follower_demographics": "Follower demographics",
+    "reached_audience_demographics": "Reached audience demographics",
 }
 DEMOGRAPHIC_BREAKDOWNS = ("age", "gender", "city", "country")
+AGE_GENDER = "age,gender"
+"""The one combination of breakdowns the sandbox serves (values like `["18-24", "F"]`)."""
 TIMEFRAMES = ("this_week", "this_month")
+AUDIENCE_METRICS = {"followers": "follower_demographics", "reach": "reached_audience_demographics"}
+"""Warehouse audience -> Instagram demographic metric (what truth.py reports)."""
+REACH_AGE_TILT = {"13-17": 1.5, "18-24": 1.35, "25-34": 1.1, "35-44": 0.95, "45-54": 0.85, "55-64": 0.75, "65+": 0.65}
+"""How much more (or less) each age bucket weighs in the reached audience than among followers."""
 
 # -- media insights -------------------------------------------------------------------
 
@@ -359,19 +388,16 @@ def _shares(weights: Mapping[str, float], total: int) -> dict[str, int]:
     return {key: int(total * w / norm) for key, w in weights.items()}
 
 
-def follower_demographics(world: World, account: Account, as_of: date, breakdown: str) -> dict[str, int]:
-    """Followers with a known value per breakdown value (all values, before the top-45 cut).
-
-    Only followers whose demographics Instagram knows are counted, so every
-    breakdown sums to less than followers_count, as on the real API.
-    """
-    followers = world.followers(account, as_of)
-    gen = rng(world.seed, "ig-demographics", account.key)
-    known = int(followers * gen.uniform(0.86, 0.94))
+def _demographic_split(
+    gen: random.Random, audience: Mapping[tuple[str, str], float], breakdown: str, known: int
+) -> dict[str, int]:
+    """`known` people split by one breakdown (or `age,gender`); ages and genders follow `audience`."""
     if breakdown == "age":
-        return _shares({age: sum(account.audience[(age, g)] for g in GENDERS) for age in AGE_BUCKETS}, known)
+        return _shares({age: sum(audience[(age, g)] for g in GENDERS) for age in AGE_BUCKETS}, known)
     if breakdown == "gender":
-        return _shares({g: sum(account.audience[(age, g)] for age in AGE_BUCKETS) for g in GENDERS}, known)
+        return _shares({g: sum(audience[(age, g)] for age in AGE_BUCKETS) for g in GENDERS}, known)
+    if breakdown == AGE_GENDER:
+        return _shares({f"{age},{g}": audience[(age, g)] for age in AGE_BUCKETS for g in GENDERS}, known)
     if breakdown == "country":
         return _shares(COUNTRIES, known)
     if breakdown == "city":
@@ -383,10 +409,103 @@ def follower_demographics(world: World, account: Account, as_of: date, breakdown
     raise ValueError(f"unknown breakdown {breakdown}")
 
 
-def top_values(values: Mapping[str, int], limit: int = TOP_VALUES) -> list[tuple[str, int]]:
-    """The `limit` largest values, largest first (ties by name), zeros dropped."""
-    ranked = sorted(((k, v) for k, v in values.items() if v > 0), key=lambda kv: (-kv[1], kv[0]))
+def follower_demographics(world: World, account: Account, as_of: date, breakdown: str) -> dict[str, int]:
+    """Followers with a known value per breakdown value (all values, before the top-45 cut).
+
+    Only followers whose demographics Instagram knows are counted, so every
+    breakdown sums to less than followers_count, as on the real API. `age,gender`
+    values are keyed `"<age>,<gender>"`.
+    """
+    followers = world.followers(account, as_of)
+    gen = rng(world.seed, "ig-demographics", account.key)
+    known = int(followers * gen.uniform(0.86, 0.94))
+    return _demographic_split(gen, account.audience, breakdown, known)
+
+
+def timeframe_start(as_of: date, timeframe: str) -> date:
+    """First day a demographics timeframe ending on `as_of` covers (never before EPOCH).
+
+    this_month: the 1st of as_of's month; this_week: the Monday of its week. The real
+    API's exact window is not documented (❓): the sandbox counts up to yesterday.
+    """
+    if timeframe not in TIMEFRAMES:
+        raise ValueError(f"unknown timeframe {timeframe}")
+    first = as_of.replace(day=1) if timeframe == "this_month" else as_of - timedelta(days=as_of.weekday())
+    return max(first, EPOCH)
+
+
+def reached_accounts(world: World, account: Account, as_of: date, timeframe: str = "this_month") -> int:
+    """Unique accounts reached from timeframe_start to the end of `as_of`.
+
+    The best day's viewers plus a small share of the other days' viewers (most of
+    them were already reached): never decreasing within a timeframe.
+    """
+    first = timeframe_start(as_of, timeframe)
+    daily = [world.account_day(account, first + timedelta(days=i)).viewers for i in range((as_of - first).days + 1)]
+    if not daily:
+        return 0
+    new_share = rng(world.seed, "ig-reach-overlap", account.key, timeframe, first.isoformat()).uniform(0.15, 0.25)
+    return max(daily) + int((sum(daily) - max(daily)) * new_share)
+
+
+def reached_audience_demographics(
+    world: World, account: Account, as_of: date, breakdown: str, timeframe: str = "this_month"
+) -> dict[str, int]:
+    """Reached accounts with a known value per breakdown value (before the top-45 cut)."""
+    gen = rng(world.seed, "ig-reach-demographics", account.key)
+    known = int(reached_accounts(world, account, as_of, timeframe) * gen.uniform(0.78, 0.9))
+    tilted = {(age, g): share * REACH_AGE_TILT[age] for (age, g), share in account.audience.items()}
+    return _demographic_split(gen, tilted, breakdown, known)
+
+
+def demographics(
+    world: World, account: Account, as_of: date, metric: str, breakdown: str, timeframe: str = "this_month"
+) -> dict[str, int]:
+    """Every value of one demographic metric and breakdown, before the top-45 cut and the threshold."""
+    if metric == "follower_demographics":
+        return follower_demographics(world, account, as_of, breakdown)
+    if metric == "reached_audience_demographics":
+        return reached_audience_demographics(world, account, as_of, breakdown, timeframe)
+    raise ValueError(f"unknown demographic metric {metric}")
+
+
+def top_values(
+    values: Mapping[str, int], limit: int = TOP_VALUES, threshold: int = PRIVACY_THRESHOLD
+) -> list[tuple[str, int]]:
+    """What the API serves: the `limit` largest values, largest first (ties by name),
+    values under the privacy `threshold` (zeros included) withheld."""
+    ranked = sorted(((k, v) for k, v in values.items() if v >= threshold), key=lambda kv: (-kv[1], kv[0]))
     return ranked[:limit]
+
+
+def audience_rows(world: World, account: Account, as_of: date, timeframe: str = "this_month") -> list[dict[str, Any]]:
+    """The ground truth of the age x gender grid as of the end of `as_of`, per warehouse audience.
+
+    Every (age bucket, gender) of the world, with its true value and whether the API
+    withholds it (under the threshold): what `breakdown=age,gender` serves on
+    `as_of` + 1 is exactly the rows with is_withheld false.
+    """
+    rows: list[dict[str, Any]] = []
+    for audience, metric in AUDIENCE_METRICS.items():
+        values = demographics(world, account, as_of, metric, AGE_GENDER, timeframe)
+        served = dict(top_values(values))
+        rows.extend(
+            {
+                "platform": account.platform,
+                "account_id": account.account_id,
+                "date": as_of.isoformat(),
+                "audience": audience,
+                "metric": metric,
+                "timeframe": timeframe,
+                "age_bucket": age,
+                "gender": g,
+                "value": values[f"{age},{g}"],
+                "is_withheld": f"{age},{g}" not in served,
+            }
+            for age in AGE_BUCKETS
+            for g in GENDERS
+        )
+    return rows
 
 
 def commenter_username(comment: Comment) -> str:
@@ -615,26 +734,36 @@ class InstagramPlatform(GraphPlatform):
         timeframe = query.get("timeframe") or ""
         if timeframe not in TIMEFRAMES:
             raise invalid_parameter(f"timeframe must be one of the following values: {', '.join(TIMEFRAMES)}")
-        breakdown = query.get("breakdown") or ""
-        if breakdown not in DEMOGRAPHIC_BREAKDOWNS:
+        keys = [k.strip() for k in (query.get("breakdown") or "").split(",")]
+        if any(k not in DEMOGRAPHIC_BREAKDOWNS for k in keys):
             raise invalid_parameter(
                 f"breakdown must be one of the following values: {', '.join(DEMOGRAPHIC_BREAKDOWNS)}"
             )
-        values = follower_demographics(self.world, account, call.as_of, breakdown)
-        results = [{"dimension_values": [key], "value": value} for key, value in top_values(values)]
-        return {
-            "data": [
+        if len(keys) > 1 and sorted(keys) != ["age", "gender"]:
+            raise invalid_parameter(
+                f"The breakdown {','.join(keys)} is not supported by the sandbox (combinations: age,gender)"
+            )
+        breakdown = AGE_GENDER if len(keys) > 1 else keys[0]
+        data = []
+        for name in names:
+            values = demographics(self.world, account, call.as_of, name, breakdown, timeframe)
+            results = []
+            for key, value in top_values(values):
+                dimension_values = key.split(",") if len(keys) > 1 else [key]
+                if keys[0] == "gender" and len(keys) > 1:
+                    dimension_values.reverse()
+                results.append({"dimension_values": dimension_values, "value": value})
+            data.append(
                 {
                     "name": name,
                     "period": "lifetime",
-                    "title": "Follower demographics",
+                    "title": DEMOGRAPHIC_TITLES[name],
                     "description": DEMOGRAPHIC_METRICS[name],
-                    "total_value": {"breakdowns": [{"dimension_keys": [breakdown], "results": results}]},
+                    "total_value": {"breakdowns": [{"dimension_keys": keys, "results": results}]},
                     "id": f"{account.account_id}/insights/{name}/lifetime",
                 }
-                for name in names
-            ]
-        }
+            )
+        return {"data": data}
 
     # -- media -------------------------------------------------------------------
 

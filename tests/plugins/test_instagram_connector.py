@@ -95,8 +95,8 @@ def test_extracts_an_account_and_reconciles_with_truth(settings, cfg, sandbox):
         parts = sum(totals[(m, day)] for m in ("likes", "comments", "shares", "saves"))
         assert parts == row["post_engagements"]
 
-    demo = landed(settings, "audience_demographics")
-    assert {r["breakdown"] for r in demo} == {"age", "gender", "city", "country"}
+    demo = [r for r in landed(settings, "audience_demographics") if r["metric"] == "follower_demographics"]
+    assert {r["breakdown"] for r in demo} == {"age", "gender", "city", "country", "age,gender"}
     cities = [r for r in demo if r["breakdown"] == "city"]
     assert len(cities) == ig_sandbox.TOP_VALUES, "top-45 rule"
     genders = {r["breakdown_value"]: r["value"] for r in demo if r["breakdown"] == "gender"}
@@ -125,6 +125,31 @@ def test_extracts_an_account_and_reconciles_with_truth(settings, cfg, sandbox):
     assert own and {c["comment_id"] for c in comments if c["is_from_account"]} == own
     parents = {c["comment_id"]: c["parent_id"] for c in truth_comments}
     assert all(c["parent_comment_id"] == parents[c["comment_id"]] for c in comments)
+
+
+def test_audience_demographics_land_the_served_buckets_only(settings, cfg, sandbox):
+    """Followers and reached audience by age x gender: a withheld bucket lands as no row, never as 0."""
+    acc = cfg.account(JEUNESSE)
+    extract_account(settings, cfg, acc, RUN_DS, days=1, run_id="t", policy=FAST)
+    account = region.account_by_id("instagram", acc.account_id)
+    truth_rows = truth(seed=SEED, today=SANDBOX_TODAY, start=RUN_DS, end=RUN_DS, platform="instagram")["audience"]
+    demo = landed(settings, "audience_demographics")
+    assert {(r["metric"], r["breakdown"]) for r in demo} == {
+        (m, b) for m in instagram.DEMOGRAPHIC_METRICS for b in instagram.DEMOGRAPHIC_BREAKDOWNS
+    }
+    assert {r["timeframe"] for r in demo} == {"this_month"}
+    for audience, metric in ig_sandbox.AUDIENCE_METRICS.items():
+        mine = [t for t in truth_rows if t["account_id"] == acc.account_id and t["audience"] == audience]
+        withheld = {f"{t['age_bucket']},{t['gender']}" for t in mine if t["is_withheld"]}
+        served = {f"{t['age_bucket']},{t['gender']}": t["value"] for t in mine if not t["is_withheld"]}
+        by_breakdown = {b: {} for b in instagram.DEMOGRAPHIC_BREAKDOWNS}
+        for r in demo:
+            if r["metric"] == metric:
+                by_breakdown[r["breakdown"]][r["breakdown_value"]] = r["value"]
+        got, ages = by_breakdown["age,gender"], by_breakdown["age"]
+        assert withheld and got == served and not withheld & set(got)
+        assert ages == dict(ig_sandbox.top_values(ig_sandbox.demographics(World(SEED), account, RUN_DS, metric, "age")))
+    assert min(r["value"] for r in demo) >= ig_sandbox.PRIVACY_THRESHOLD
 
 
 def all_landed_values(settings) -> set[str]:
@@ -195,7 +220,8 @@ def test_a_metric_refused_for_a_product_type_is_dropped_not_fatal(settings, cfg,
     assert not {r["metric"] for r in rows} & {"impressions", "ig_reels_avg_watch_time"}
     products = {m["media_product_type"] for m in media}
     # One refused request per product type present, then the metric is not asked again.
-    assert result.requests <= 1 + 3 * 2 + 4 + 1 + 2 * len(media) + len(products)
+    demographics = len(instagram.DEMOGRAPHIC_METRICS) * len(instagram.DEMOGRAPHIC_BREAKDOWNS)
+    assert result.requests <= 1 + 3 * 2 + demographics + 1 + 2 * len(media) + len(products)
 
 
 def test_story_media_get_no_insights_request():

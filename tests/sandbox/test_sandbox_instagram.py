@@ -147,6 +147,68 @@ def test_follower_demographics_top_45_and_known_only(api: httpx.Client, shared_s
     assert graph_error(api.get(f"/{MAIN}/insights", params={**base, "breakdown": "age"}))["code"] == 100
 
 
+def _age_gender(api: httpx.Client, user: str, breakdown: str = "age,gender") -> dict[str, dict[tuple, int]]:
+    params = {
+        "metric": "follower_demographics,reached_audience_demographics",
+        "period": "lifetime",
+        "metric_type": "total_value",
+        "timeframe": "this_month",
+        "breakdown": breakdown,
+    }
+    served: dict[str, dict[tuple, int]] = {}
+    for item in api.get(f"/{user}/insights", params=params).json()["data"]:
+        (block,) = item["total_value"]["breakdowns"]
+        assert block["dimension_keys"] == breakdown.split(",")
+        served[item["name"]] = {tuple(r["dimension_values"]): r["value"] for r in block["results"]}
+    return served
+
+
+def test_age_gender_demographics_withhold_small_buckets_and_equal_truth(
+    api: httpx.Client, today: date, seed: int
+) -> None:
+    """Followers and reached audience by age x gender: buckets under the threshold are absent, never 0."""
+    as_of = today - timedelta(days=1)
+    rows = window_truth(today, as_of, as_of, seed)["audience"]
+    for user in (MAIN, JEUNESSE):
+        served = _age_gender(api, user)
+        assert set(served) == {"follower_demographics", "reached_audience_demographics"}
+        for audience, metric in ig.AUDIENCE_METRICS.items():
+            mine = [r for r in rows if r["account_id"] == user and r["audience"] == audience]
+            assert len(mine) == len(region.AGE_BUCKETS) * len(region.GENDERS)
+            assert {r["metric"] for r in mine} == {metric}
+            expected = {(r["age_bucket"], r["gender"]): r["value"] for r in mine if not r["is_withheld"]}
+            assert served[metric] == expected
+            assert all(v >= ig.PRIVACY_THRESHOLD for v in served[metric].values())
+            withheld = [r for r in mine if r["is_withheld"]]
+            assert all(r["value"] < ig.PRIVACY_THRESHOLD for r in withheld)
+        swapped = _age_gender(api, user, "gender,age")
+        assert swapped["follower_demographics"] == {(g, a): v for (a, g), v in served["follower_demographics"].items()}
+    jeunesse = [r for r in rows if r["account_id"] == JEUNESSE]
+    assert any(r["is_withheld"] for r in jeunesse if r["audience"] == "followers"), "the fixture withholds buckets"
+    assert any(r["is_withheld"] for r in jeunesse if r["audience"] == "reach")
+    base = {"metric": "reached_audience_demographics", "period": "lifetime", "metric_type": "total_value"}
+    bad = api.get(f"/{MAIN}/insights", params={**base, "timeframe": "this_month", "breakdown": "city,age"})
+    assert graph_error(bad)["code"] == 100
+
+
+def test_reached_audience_is_month_to_date_and_tilted_young(shared_sandbox) -> None:
+    world = shared_sandbox.state.world
+    for account in ACCOUNTS:
+        month = [ig.reached_accounts(world, account, date(2026, 11, d)) for d in range(1, 20)]
+        assert month == sorted(month), "unique reach never decreases within the month"
+        assert month[0] == world.account_day(account, date(2026, 11, 1)).viewers, "day 1: that day's viewers"
+        assert ig.reached_accounts(world, account, date(2026, 10, 31)) > month[0], "a new month starts again"
+        monday = date(2026, 11, 19) - timedelta(days=date(2026, 11, 19).weekday())
+        assert ig.reached_accounts(world, account, monday, "this_week") == world.account_day(account, monday).viewers
+
+        def youth_share(values: dict[str, int]) -> float:
+            return (values["13-17"] + values["18-24"]) / sum(values.values())
+
+        followers = ig.follower_demographics(world, account, date(2026, 11, 19), "age")
+        reached = ig.reached_audience_demographics(world, account, date(2026, 11, 19), "age")
+        assert youth_share(reached) > youth_share(followers)
+
+
 # -- media -----------------------------------------------------------------------------
 
 

@@ -14,8 +14,12 @@ and the metrics (shared/reference/platform_apis.md §2):
   (3 days by default) and gives true daily values instead of a window total that
   could not be split. Both kinds land in `account_insights`, told apart by
   `metric_type`; `report_date` is the UTC day the value covers;
-* follower demographics (`follower_demographics`, lifetime, timeframe=this_month,
-  one request per breakdown age / gender / city / country; top 45 values only);
+* audience demographics: `follower_demographics` and `reached_audience_demographics`
+  (lifetime, timeframe=this_month), one request per metric and breakdown: age,
+  gender, city, country and the combination `age,gender` (values `["18-24", "F"]`,
+  landed as breakdown `age,gender`, value `18-24,F`). Instagram returns the top 45
+  values only and withholds buckets under its privacy threshold: a withheld bucket
+  is absent from the answer, so it lands as no row (never as 0);
 * media (`GET /{ig-user-id}/media`, since/until, cursor paging);
 * media lifetime insights, asked per media product type with the set valid for
   it (FEED, REELS; STORY media are skipped: their insights die after 24 h and the
@@ -64,8 +68,8 @@ DAILY_TOTAL_METRICS = (
     "shares",
     "saves",
 )
-DEMOGRAPHIC_METRIC = "follower_demographics"
-DEMOGRAPHIC_BREAKDOWNS = ("age", "gender", "city", "country")
+DEMOGRAPHIC_METRICS = ("follower_demographics", "reached_audience_demographics")
+DEMOGRAPHIC_BREAKDOWNS = ("age", "gender", "city", "country", "age,gender")
 DEMOGRAPHIC_TIMEFRAME = "this_month"
 MEDIA_FIELDS = "id,caption,media_type,media_product_type,permalink,timestamp,like_count,comments_count"
 FEED_METRICS = ("views", "reach", "likes", "comments", "shares", "saved", "total_interactions")
@@ -103,9 +107,12 @@ LANDING_SCHEMAS: dict[str, list[pa.Field]] = {
         pa.field("value", pa.int64()),
         pa.field("fetched_at", TS, nullable=False),
     ],
-    # GET /{ig-user-id}/insights?metric=follower_demographics&period=lifetime
-    #     &metric_type=total_value&timeframe=this_month&breakdown=age|gender|city|country
-    # One row per breakdown value (top 45 per breakdown), as of fetched_at.
+    # GET /{ig-user-id}/insights?metric=follower_demographics|reached_audience_demographics
+    #     &period=lifetime&metric_type=total_value&timeframe=this_month
+    #     &breakdown=age|gender|city|country|age,gender
+    # One row per metric, breakdown and served value (top 45 per breakdown; buckets under
+    # the privacy threshold are not served, so have no row), as of fetched_at. A combined
+    # breakdown lands comma-joined: breakdown `age,gender`, breakdown_value `18-24,F`.
     "audience_demographics": [
         pa.field("ig_user_id", pa.string(), nullable=False),
         pa.field("metric", pa.string(), nullable=False),
@@ -285,6 +292,13 @@ class InstagramExtractor:
         }
 
     def demographics(self) -> list[dict]:
+        """Every demographic metric by every breakdown; a metric the account cannot have is dropped."""
+        rows: list[dict] = []
+        for metric in DEMOGRAPHIC_METRICS:
+            rows.extend(self._demographics(metric))
+        return rows
+
+    def _demographics(self, metric: str) -> list[dict]:
         rows: list[dict] = []
         for breakdown in DEMOGRAPHIC_BREAKDOWNS:
             params = {
@@ -293,7 +307,7 @@ class InstagramExtractor:
                 "timeframe": DEMOGRAPHIC_TIMEFRAME,
                 "breakdown": breakdown,
             }
-            for item in self._insights(self.user_id, (DEMOGRAPHIC_METRIC,), params, "demographics"):
+            for item in self._insights(self.user_id, (metric,), params, "demographics"):
                 for block in (item.get("total_value") or {}).get("breakdowns", []):
                     keys = block.get("dimension_keys") or [breakdown]
                     for result in block.get("results", []):

@@ -20,7 +20,8 @@ final as (
         timeframe,
         breakdown as dimension,
         breakdown_value as dimension_value,
-        cast(value as bigint) as followers,
+        -- followers (follower_demographics) or accounts reached (reached_audience_demographics)
+        cast(value as bigint) as audience_count,
 
         -- timestamps
         fetched_at,
