@@ -125,3 +125,42 @@ def export(
     first = _date(start) if start else last - timedelta(days=27)
     Path(out).write_bytes(write(seed, day, first, last, dialect))
     typer.echo(f"wrote {out}")
+
+
+@app.command("labelled-posts")
+def labelled_posts(
+    out: Annotated[str, typer.Option(help="CSV file to write (text,topics)")] = "labelled.csv",
+    start: Annotated[str | None, typer.Option(help="first publication day YYYY-MM-DD (default: end - 89 days)")] = None,
+    end: Annotated[str | None, typer.Option(help="last publication day (default: yesterday, UTC)")] = None,
+    seed: Annotated[int, typer.Option(help="World seed.")] = 42,
+    platform: Annotated[str | None, typer.Option(help=f"Only this platform ({', '.join(PLATFORMS)}).")] = None,
+) -> None:
+    """Write every post's text with its intended topic, for `socialpulse topics evaluate`.
+
+    The topic is the one the world drew before writing the text (`Post.topic`): the
+    ground truth a taxonomy is measured against. Posts without text (photo only) are
+    left out: there is nothing to classify.
+    """
+    import csv
+    from datetime import timedelta
+
+    from sandbox import region
+    from sandbox.world import World
+
+    if platform is not None and platform not in PLATFORMS:
+        raise typer.BadParameter(f"unknown platform {platform!r}")
+    last = _date(end) if end else _date(None) - timedelta(days=1)
+    first = _date(start) if start else last - timedelta(days=89)
+    if first > last:
+        raise typer.BadParameter(f"--start {first} is after --end {last}")
+    world = World(seed)
+    written = 0
+    with open(out, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "topics"])
+        for account in region.accounts(platform):
+            for post in world.posts_between(account, first, last):
+                if post.message:
+                    writer.writerow([post.message, post.topic])
+                    written += 1
+    typer.echo(f"wrote {out}: {written} posts from {first} to {last}")

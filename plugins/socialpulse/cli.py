@@ -16,11 +16,13 @@ import typer
 
 from sandbox.cli import app as sandbox_app
 from socialpulse.settings import get_settings
+from socialpulse.topics_cli import app as topics_app
 
 app = typer.Typer(
     help="socialpulse: social-media statistics warehouse", no_args_is_help=True, pretty_exceptions_enable=False
 )
 app.add_typer(sandbox_app, name="sandbox", help="The platform simulator (sandbox/).")
+app.add_typer(topics_app, name="topics")
 
 
 def _setup_logging(verbose: bool) -> None:
