@@ -1,3 +1,6 @@
+-- A table rebuilt on every build, not incremental: a post's latest snapshot moves
+-- forward each day it is re-read. It reads the fct_post_snapshots table (one row per
+-- post and snapshot date), never the intermediate views over the raw history.
 with
 
 post_snapshots as (
@@ -50,7 +53,13 @@ final as (
         cast(latest_snapshots.clicks as bigint) as clicks,
         cast(latest_snapshots.engagements as bigint) as engagements,
         cast(latest_snapshots.engagement_rate as double) as engagement_rate,
-        cast(latest_snapshots.is_paid as boolean) as is_paid
+        cast(latest_snapshots.is_paid as boolean) as is_paid,
+        cast(latest_snapshots.account_followers as bigint) as account_followers,
+        cast(latest_snapshots.engagement_rate_by_views as double) as engagement_rate_by_views,
+        cast(latest_snapshots.engagement_rate_by_followers as double) as engagement_rate_by_followers,
+        cast(latest_snapshots.amplification_rate as double) as amplification_rate,
+        cast(latest_snapshots.conversation_rate as double) as conversation_rate,
+        cast(latest_snapshots.share_of_paid_views as double) as share_of_paid_views
 
     from posts
     inner join latest_snapshots

@@ -1,0 +1,74 @@
+{#-
+    Which format works best on each platform: the posts published in the trailing
+    window (macro best_window_posts, docs block best_format_and_hour), per format.
+-#}
+
+with
+
+posts as (
+
+    select * from {{ ref('dim_posts') }}
+
+),
+
+post_engagement as (
+
+    select * from {{ ref('fct_post_engagement') }}
+
+),
+
+window_posts as (
+
+    {{ best_window_posts('posts', 'post_engagement') }}
+
+),
+
+per_format as (
+
+    select
+        platform,
+        format,
+        min(window_start_date) as window_start_date,
+        min(window_end_date) as window_end_date,
+        count(*) as posts,
+        count(engagement_rate) as posts_with_rate,
+        median(engagements) as engagements_median,
+        avg(engagements) as engagements_mean,
+        median(engagement_rate) as engagement_rate_median,
+        avg(engagement_rate) as engagement_rate_mean
+
+    from window_posts
+    group by
+        platform,
+        format
+
+),
+
+ranked as (
+
+    {{ best_slot_ranks('per_format') }}
+
+),
+
+final as (
+
+    select
+        cast(platform as varchar) as platform,
+        cast(format as varchar) as format,
+        cast(window_start_date as date) as window_start_date,
+        cast(window_end_date as date) as window_end_date,
+        cast(posts as bigint) as posts,
+        cast(posts_with_rate as bigint) as posts_with_rate,
+        cast(engagements_median as double) as engagements_median,
+        cast(engagements_mean as double) as engagements_mean,
+        cast(engagement_rate_median as double) as engagement_rate_median,
+        cast(engagement_rate_mean as double) as engagement_rate_mean,
+        cast(is_small_sample as boolean) as is_small_sample,
+        cast(rank_by_engagements as integer) as rank_by_engagements,
+        cast(rank_by_engagement_rate as integer) as rank_by_engagement_rate
+
+    from ranked
+
+)
+
+select * from final
