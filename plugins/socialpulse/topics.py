@@ -3,7 +3,7 @@
 The taxonomy is a CSV that community managers edit (the dbt seed
 `dbt_project/seeds/topic_taxonomy.csv`: `topic,label,keywords`, keywords separated by
 `|`). The same `Taxonomy.classify` runs inside DuckDB as the UDF `sp_topics` (see
-`socialpulse.dbt_udfs`, which builds `marts.bridge_post_topics`) and behind
+`socialpulse.dbt_udfs`, which builds `marts.bdg_post_topics`) and behind
 `socialpulse topics classify|evaluate`, so what a community manager tries on a CSV is
 exactly what the next build will do. Nothing here imports dbt, DuckDB or Airflow.
 

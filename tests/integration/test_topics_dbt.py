@@ -80,7 +80,7 @@ def query(db: Path, sql: str) -> list[tuple]:
 
 
 def bridge(db: Path) -> set[tuple[str, str]]:
-    return set(query(db, "select post_id, topic from marts.bridge_post_topics"))
+    return set(query(db, "select post_id, topic from marts.bdg_post_topics"))
 
 
 def classified(db: Path, taxonomy_path: Path) -> set[tuple[str, str]]:
@@ -108,7 +108,7 @@ def built(sandbox_url, tmp_path_factory):
             extract_account(settings, cfg, acc, RUN_DS, days=DAYS, run_id="topics", policy=policy)
         load_landing(settings.build_db, settings.landing_dir)
     # the topic marts, everything upstream, and the tests and unit tests of exactly those
-    selection = ["--select", "+bridge_post_topics", "+dim_topics", "--indirect-selection", "cautious"]
+    selection = ["--select", "+bdg_post_topics", "+dim_topics", "--indirect-selection", "cautious"]
     proc = dbt(settings, "build", *selection)
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert "ERROR=0" in proc.stdout
@@ -122,7 +122,7 @@ def test_the_bridge_is_the_python_classification_of_the_same_texts(built):
     posts = {r[0] for r in query(db, "select post_id from marts.dim_posts")}
     assert {post_id for post_id, _ in rows} == posts and len(posts) > 30
     assert {r[0] for r in query(db, "select topic from marts.dim_topics")} == set(TOPICS) | {"autre"}
-    weights = query(db, "select post_id, sum(topic_weight) from marts.bridge_post_topics group by post_id")
+    weights = query(db, "select post_id, sum(topic_weight) from marts.bdg_post_topics group by post_id")
     assert all(abs(total - 1.0) < 1e-9 for _, total in weights)
     # and the warehouse finds the world's intended topic of (nearly) every post
     t = truth(seed=42, today=SANDBOX_TODAY, start=RUN_DS - timedelta(days=DAYS - 1), end=RUN_DS, platform="facebook")
@@ -149,7 +149,7 @@ def test_an_edited_taxonomy_changes_the_bridge_through_the_same_function(built, 
         writer.writeheader()
         writer.writerows(rows)
 
-    proc = dbt(built, "run", "--select", "bridge_post_topics", taxonomy=edited, db=db)
+    proc = dbt(built, "run", "--select", "bdg_post_topics", taxonomy=edited, db=db)
     assert proc.returncode == 0, proc.stdout[-4000:]
     after = bridge(db)
     assert after == classified(db, edited) != before
@@ -160,6 +160,6 @@ def test_an_edited_taxonomy_changes_the_bridge_through_the_same_function(built, 
 def test_an_invalid_taxonomy_stops_dbt_naming_line_and_column(settings, tmp_path):
     broken = tmp_path / "broken.csv"
     broken.write_text("topic,label,keywords\ntransports,Transports,TER|gare\nculture,Culture,musée||concert\n")
-    proc = dbt(settings, "run", "--select", "bridge_post_topics", taxonomy=broken)
+    proc = dbt(settings, "run", "--select", "bdg_post_topics", taxonomy=broken)
     assert proc.returncode != 0
     assert f"{broken}, line 3, column 'keywords': empty keyword" in proc.stdout

@@ -263,7 +263,7 @@ def test_split_topics_reads_the_csv_form():
     assert split_topics("") == split_topics(None) == []
 
 
-# -- the DuckDB UDF (what bridge_post_topics calls) ----------------------------------
+# -- the DuckDB UDF (what bdg_post_topics calls) ----------------------------------
 
 
 def test_the_udf_is_the_python_function(seed):
