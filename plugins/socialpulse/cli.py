@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from sandbox.cli import app as sandbox_app
+from socialpulse.comments_cli import app as comments_app
 from socialpulse.settings import get_settings
 from socialpulse.topics_cli import app as topics_app
 
@@ -23,6 +24,7 @@ app = typer.Typer(
 )
 app.add_typer(sandbox_app, name="sandbox", help="The platform simulator (sandbox/).")
 app.add_typer(topics_app, name="topics")
+app.add_typer(comments_app, name="comments")
 
 
 def _setup_logging(verbose: bool) -> None:

@@ -20,8 +20,20 @@ runs dbt from a temporary copy of the project, which carries its seeds). The fil
 is read and validated when dbt opens its connection, so an invalid taxonomy stops
 the run with the message naming its line and column, before any model is built.
 
-Comment features of the moderation queue (question detection, an abuse lexicon)
-register here too: one more entry in `Plugin.configure_connection`.
+and, for the comments of the moderation queue (`fct_comments`), the functions of
+`socialpulse.comments`, the very ones `socialpulse comments classify` calls:
+
+* `sp_is_question(text VARCHAR) -> BOOLEAN`: French question detection (false for NULL);
+* `sp_is_abusive(text VARCHAR) -> BOOLEAN`: a term of the abuse lexicon is found;
+* `sp_abuse_categories(text VARCHAR) -> VARCHAR[]`: the sorted categories found
+  (`[]` for a clean text or NULL);
+* `sp_main_topic(text VARCHAR) -> VARCHAR`: the best-scoring topic of the taxonomy
+  above (ties: the topic named first), `autre` for none.
+
+The lexicon is the plugin config `abuse_lexicon` when given (a relative path under
+the dbt project, like `taxonomy`), else the project's seed `seeds/abuse_lexicon.csv`
+(outside a dbt project, e.g. a bare DuckDB connection, the repository's seed). It is
+read and validated when dbt connects, like the taxonomy.
 """
 
 from __future__ import annotations
@@ -33,11 +45,14 @@ from typing import Any
 import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt_common.exceptions import DbtRuntimeError
-from duckdb.sqltypes import VARCHAR
+from duckdb.sqltypes import BOOLEAN, VARCHAR
 
+from socialpulse.comments import Lexicon, is_question, load_lexicon, main_topic
+from socialpulse.settings import REPO_ROOT
 from socialpulse.topics import FALLBACK_TOPIC, Taxonomy, TaxonomyError, load_taxonomy
 
 DEFAULT_TAXONOMY = "seeds/topic_taxonomy.csv"
+DEFAULT_LEXICON = "seeds/abuse_lexicon.csv"
 
 
 def project_dir() -> Path:
@@ -55,6 +70,19 @@ def resolve_taxonomy(path: str | os.PathLike[str] | None, base: Path | None = No
     """Absolute path of the taxonomy: as given if absolute, else under the dbt project directory."""
     candidate = Path(path or DEFAULT_TAXONOMY)
     return candidate if candidate.is_absolute() else (base or project_dir()) / candidate
+
+
+def resolve_lexicon(path: str | os.PathLike[str] | None, base: Path | None = None) -> Path:
+    """Absolute path of the abuse lexicon: as configured (relative: under the dbt project), else the seed.
+
+    Without a configured path, the project's `seeds/abuse_lexicon.csv`, or the
+    repository's seed when the working directory is no dbt project.
+    """
+    if path:
+        candidate = Path(path)
+        return candidate if candidate.is_absolute() else (base or project_dir()) / candidate
+    in_project = (base or project_dir()) / DEFAULT_LEXICON
+    return in_project if in_project.exists() else REPO_ROOT / "dbt_project" / DEFAULT_LEXICON
 
 
 def topics_udf(taxonomy: Taxonomy):
@@ -84,6 +112,35 @@ def register_topics(conn: duckdb.DuckDBPyConnection, taxonomy: Taxonomy, name: s
     )
 
 
+def _replace(conn: duckdb.DuckDBPyConnection, name: str, function, argument, result) -> None:
+    try:
+        conn.remove_function(name)
+    except duckdb.Error:
+        pass
+    conn.create_function(name, function, [argument], result, null_handling="special", side_effects=False)
+
+
+def register_comment_functions(conn: duckdb.DuckDBPyConnection, taxonomy: Taxonomy, lexicon: Lexicon) -> None:
+    """Create (or replace) `sp_is_question`, `sp_is_abusive`, `sp_abuse_categories`, `sp_main_topic`."""
+
+    def sp_is_question(text: str | None) -> bool:
+        return is_question(text)
+
+    def sp_is_abusive(text: str | None) -> bool:
+        return lexicon.is_abusive(text)
+
+    def sp_abuse_categories(text: str | None) -> list[str]:
+        return lexicon.categories_of(text)
+
+    def sp_main_topic(text: str | None) -> str:
+        return main_topic(taxonomy, text)
+
+    _replace(conn, "sp_is_question", sp_is_question, VARCHAR, BOOLEAN)
+    _replace(conn, "sp_is_abusive", sp_is_abusive, VARCHAR, BOOLEAN)
+    _replace(conn, "sp_abuse_categories", sp_abuse_categories, VARCHAR, duckdb.list_type(VARCHAR))
+    _replace(conn, "sp_main_topic", sp_main_topic, VARCHAR, VARCHAR)
+
+
 class Plugin(BasePlugin):
     """socialpulse's UDFs on every connection dbt-duckdb opens."""
 
@@ -92,6 +149,8 @@ class Plugin(BasePlugin):
         # and must not fail on a taxonomy being edited.
         self._taxonomy_path = resolve_taxonomy(plugin_config.get("taxonomy"))
         self._taxonomy: Taxonomy | None = None
+        self._lexicon_path = resolve_lexicon(plugin_config.get("abuse_lexicon"))
+        self._lexicon: Lexicon | None = None
 
     @property
     def taxonomy(self) -> Taxonomy:
@@ -99,10 +158,21 @@ class Plugin(BasePlugin):
             self._taxonomy = load_taxonomy(self._taxonomy_path)
         return self._taxonomy
 
+    @property
+    def lexicon(self) -> Lexicon:
+        if self._lexicon is None:
+            self._lexicon = load_lexicon(self._lexicon_path)
+        return self._lexicon
+
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
         try:
             taxonomy = self.taxonomy
         except TaxonomyError as exc:
             # a dbt error prints as one readable message, not a traceback
             raise DbtRuntimeError(f"topic taxonomy refused: {exc}") from None
+        try:
+            lexicon = self.lexicon
+        except TaxonomyError as exc:  # LexiconError, or an unreadable file
+            raise DbtRuntimeError(f"abuse lexicon refused: {exc}") from None
         register_topics(conn, taxonomy)
+        register_comment_functions(conn, taxonomy, lexicon)

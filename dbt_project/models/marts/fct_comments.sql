@@ -1,0 +1,85 @@
+-- The UDFs (socialpulse.dbt_udfs) read the lexicon and the taxonomy files themselves;
+-- the refs keep the lexicon seed and dim_topics (so the taxonomy seed) built before
+-- this model, for lineage and for the relationships test of main_topic.
+-- depends_on: {{ ref('abuse_lexicon') }}
+-- depends_on: {{ ref('dim_topics') }}
+
+with
+
+comments as (
+
+    select * from {{ ref('int_comments_unioned') }}
+
+),
+
+posts as (
+
+    select * from {{ ref('dim_posts') }}
+
+),
+
+-- the account's own replies, by the comment they answer
+account_replies as (
+
+    select
+        parent_comment_id as comment_id,
+        min(created_at) as answered_at
+
+    from comments
+    where is_by_account
+        and parent_comment_id is not null
+    group by parent_comment_id
+
+),
+
+classified as (
+
+    select
+        comments.*,
+        sp_is_question(comments.message) as is_question,
+        array_to_string(sp_topics(comments.message), '|') as topics,
+        sp_main_topic(comments.message) as main_topic,
+        sp_is_abusive(comments.message) as is_abusive,
+        nullif(array_to_string(sp_abuse_categories(comments.message), '|'), '') as abuse_categories
+
+    from comments
+
+),
+
+final as (
+
+    select
+        cast(classified.comment_id as varchar) as comment_id,
+        cast(classified.platform_comment_id as varchar) as platform_comment_id,
+        cast(classified.post_id as varchar) as post_id,
+        cast(classified.account_id as varchar) as account_id,
+        cast(classified.platform as varchar) as platform,
+        cast(classified.parent_comment_id as varchar) as parent_comment_id,
+        cast(classified.author_pseudonym as varchar) as author_pseudonym,
+        cast(classified.is_by_account as boolean) as is_by_account,
+        cast(classified.message as varchar) as message,
+        cast(classified.created_at as timestamptz) as created_at,
+        {{ date_in_zone('classified.created_at', 'Europe/Paris') }} as created_date,
+        cast(classified.like_count as bigint) as like_count,
+        cast(classified.is_question as boolean) as is_question,
+        cast(classified.topics as varchar) as topics,
+        cast(classified.main_topic as varchar) as main_topic,
+        cast(classified.is_abusive as boolean) as is_abusive,
+        cast(classified.abuse_categories as varchar) as abuse_categories,
+        cast(account_replies.answered_at as timestamptz) as answered_at,
+        cast(
+            epoch(account_replies.answered_at) - epoch(classified.created_at) as double
+        ) / 3600.0 as response_delay_hours,
+        account_replies.answered_at is not null as is_answered,
+        cast(classified.permalink_url as varchar) as permalink_url,
+        cast(posts.permalink_url as varchar) as post_permalink_url
+
+    from classified
+    left join account_replies
+        on classified.comment_id = account_replies.comment_id
+    left join posts
+        on classified.post_id = posts.post_id
+
+)
+
+select * from final
