@@ -457,6 +457,103 @@ GENERIC_ANSWERS: tuple[str, ...] = (
     "toutes les informations sont disponibles sur region-valdargent.fr.",
 )
 
+INCIDENT_TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
+    # what the public writes during an incident (sandbox.incidents); questions end with "?"
+    "greve_ter": {
+        "hashtags": ("#GrèveTER", "#GrèveTER", "#greveTER", "#TER"),
+        "question": (
+            "Grève TER aujourd'hui : le train de {hour} pour {place} circule-t-il ?",
+            "Y a-t-il des cars de substitution entre {place} et {place2} pendant la grève ?",
+            "Combien de TER circulent ce matin sur la ligne {line} ?",
+            "Mon abonnement TER sera-t-il remboursé pour les jours de grève ?",
+            "Est-ce que la grève continue demain sur la ligne {line} ?",
+            "Comment aller à {place} sans train aujourd'hui ?",
+            "Pourquoi aucune information en gare de {place} sur la grève ?",
+            "Le TER de {hour} est-il supprimé à cause du mouvement social ?",
+            "Les cars de substitution acceptent-ils l'abonnement TER ?",
+            "À quelle heure part le dernier train pour {place} ce soir ?",
+        ),
+        "complaint": (
+            "Aucun train ce matin à {place}, et toujours aucune information en gare.",
+            "Encore une grève, encore une heure perdue sur le quai de {place}.",
+            "Deux heures pour faire {place} – {place2} en car de substitution, c'est intenable.",
+            "Les usagers du TER sont toujours les premiers à payer ces grèves.",
+            "Le car de substitution de {hour} est complet, impossible de monter.",
+            "Trains supprimés sans prévenir sur la ligne {line}, je vais être en retard au travail.",
+        ),
+        "reaction": (
+            "Courage à tous les voyageurs ce matin 😩",
+            "Merci pour les infos trafic en temps réel.",
+            "Vivement la fin de cette grève des trains.",
+        ),
+        "abusive": (
+            "Grève TER encore une fois, quelle honte cette gestion…",
+            "Des incompétents, pas un train à l'heure même quand il n'y a pas grève.",
+        ),
+        "answer": (
+            "le trafic TER est fortement perturbé aujourd'hui en raison d'un mouvement social : "
+            "le plan de transport adapté est sur l'appli Val-d'Argent Mobilités.",
+            "des cars de substitution circulent entre {place} et {place2} toutes les heures, "
+            "les abonnements TER y sont acceptés.",
+            "les abonnés seront dédommagés pour les jours de grève, la démarche sera publiée sur "
+            "region-valdargent.fr/mobilite.",
+        ),
+    },
+    "panne_pass_jeunes": {
+        "hashtags": ("#PassJeunes",),
+        "question": (
+            "Impossible de valider mon Pass Jeunes, le site est en panne ?",
+            "Pass Jeunes : quelqu'un d'autre n'arrive pas à se connecter ?",
+            "Mon code d'activation du Pass Jeunes ne marche pas, c'est normal ?",
+            "Jusqu'à quand le site du Pass Jeunes sera-t-il inaccessible ?",
+            "La date limite d'inscription au Pass Jeunes sera-t-elle repoussée ?",
+            "Est-ce que les jeunes qui n'ont pas pu s'inscrire aujourd'hui garderont leur Pass Jeunes ?",
+        ),
+        "complaint": (
+            "Trois heures que j'essaie de m'inscrire au Pass Jeunes, le site plante à chaque fois.",
+            "Site du Pass Jeunes toujours en panne, c'est n'importe quoi.",
+            "Impossible de me connecter à mon espace Pass Jeunes depuis ce midi.",
+        ),
+        "reaction": (
+            "Pareil pour moi, le Pass Jeunes ne charge pas 😤",
+            "Le Pass Jeunes a planté pour tout le monde 😅",
+        ),
+        "abusive": ("Pass Jeunes en panne, quelle honte cette gestion…",),
+        "answer": (
+            "le site du Pass Jeunes connaît un incident technique, nos équipes sont mobilisées ; "
+            "la date limite d'inscription sera prolongée.",
+            "le service Pass Jeunes est de nouveau accessible, merci pour votre patience.",
+        ),
+    },
+}
+
+
+def incident_comment(generator: random.Random, kind: str, comment_kind: str, tag_share: float = 1 / 3) -> str:
+    """A comment written during an incident; a share of them carry the incident's hashtag.
+
+    The tag goes in front of questions (so that they still end with "?") and after the
+    other comments, the way people tag on social media.
+    """
+    vocab = INCIDENT_TEXTS[kind]
+    text = fill(generator, generator.choice(vocab[comment_kind]), "transports")
+    if generator.random() < tag_share:
+        tag = generator.choice(vocab["hashtags"])
+        text = f"{tag} {text}" if comment_kind == "question" else f"{text} {tag}"
+    return text
+
+
+def incident_reply(generator: random.Random, kind: str, first_name: str | None) -> str:
+    """The community manager's answer to a question asked during an incident."""
+    answer = fill(generator, generator.choice(INCIDENT_TEXTS[kind]["answer"]), "transports")
+    greeting = f"Bonjour {first_name}" if first_name and generator.random() < 0.4 else "Bonjour"
+    return f"{greeting}, merci pour votre message : {answer}"
+
+
+def comment_hashtag(generator: random.Random, topic: str) -> str:
+    """A hashtag people add to a comment on `topic` (the topic's own tags)."""
+    return generator.choice(TOPIC_VOCAB[topic]["hashtags"])
+
+
 _LINK_PATHS: Mapping[str, str] = {
     "transports": "mobilite",
     "lycees": "lycees",

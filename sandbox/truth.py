@@ -15,11 +15,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sandbox import region
+from sandbox import incidents, region
 from sandbox.platforms import PLATFORMS, Platform
 from sandbox.platforms import instagram as ig
-from sandbox.timeutil import DAY, EPOCH, day_start, iso_utc, parse_date
-from sandbox.world import Post, World
+from sandbox.timeutil import DAY, EPOCH, day_start, iso_utc, paris_utc_offset_hours, parse_date
+from sandbox.world import COMMENT_WINDOW, Post, World
 
 DEFAULT_METRICS_LOOKBACK_DAYS = 3
 """Posts created up to this many days before `start` still change during the window."""
@@ -52,6 +52,13 @@ def truth(
       are settled (their values no longer change) and are left out to keep the
       output small; raise `metrics_lookback_days` to include them;
     * `comments`: comments of the listed posts created before the end of `end`;
+    * `incidents`: the scheduled incidents (`sandbox.incidents`) happening on those
+      days: id, kind, title, topic, hashtag, UTC `start` and `end` (and `start_local`,
+      Europe/Paris), the affected accounts (of `platform` only, when given) with their
+      share, the `expected_comments` of the schedule (sum of the hourly Poisson means)
+      and what the world actually wrote: `surge_comments` (the public's, top level),
+      `surge_answers` (the accounts' answers), and `surge_by_hour` / `surge_by_account`
+      (comments per UTC hour of the incident / per account);
     * `audience`: for each account of a platform that serves age x gender
       demographics (Instagram only: Facebook removed them in 2024, LinkedIn has no
       age or gender, X, Bluesky and Mastodon none) and each day, every (audience,
@@ -87,9 +94,11 @@ def truth(
         "post_metrics": [],
         "comments": [],
         "audience": [],
+        "incidents": [],
     }
     if not days:
         return result
+    result["incidents"] = [_incident(world, i, accounts) for i in incidents.incidents_between(first, last)]
     cutoff = day_start(last + DAY)
     for account in accounts:
         if account.platform == ig.InstagramPlatform.name:
@@ -168,3 +177,46 @@ def truth(
                     }
                 )
     return result
+
+
+def _incident(world: World, incident: incidents.Incident, accounts: tuple[region.Account, ...]) -> dict[str, Any]:
+    """An incident as JSON, with the surge the world wrote on `accounts` (affected ones only)."""
+    kind = incident.kind
+    affected = [a for a in accounts if incident.affects(a.key)]
+    by_hour = {hour: 0 for hour, _ in incident.hours}
+    by_account: dict[str, int] = {}
+    answers = 0
+    for account in affected:
+        by_account[account.key] = 0
+        for post in world.posts_between(account, (incident.start - COMMENT_WINDOW).date(), incident.end.date()):
+            for comment in world.comments(post):
+                if comment.incident_id != incident.incident_id:
+                    continue
+                if comment.is_from_page:
+                    answers += 1
+                    continue
+                by_hour[comment.created_at.replace(minute=0, second=0, microsecond=0)] += 1
+                by_account[account.key] += 1
+    local_start = incident.start + timedelta(hours=paris_utc_offset_hours(incident.day))
+    return {
+        "incident_id": incident.incident_id,
+        "kind": kind.kind,
+        "title": kind.title,
+        "topic": kind.topic,
+        "hashtag": kind.hashtag,
+        "start": iso_utc(incident.start),
+        "end": iso_utc(incident.end),
+        "start_local": local_start.strftime("%Y-%m-%dT%H:%M:%S"),
+        "accounts": [
+            {"platform": a.platform, "account_id": a.account_id, "key": a.key, "share": kind.shares[a.key]}
+            for a in affected
+        ],
+        "platforms": sorted({a.platform for a in affected}),
+        "expected_comments": round(
+            sum(kind.peak_per_hour * kind.shares[a.key] * factor for a in affected for _, factor in incident.hours), 1
+        ),
+        "surge_comments": sum(by_hour.values()),
+        "surge_answers": answers,
+        "surge_by_hour": [{"hour": iso_utc(hour), "comments": n} for hour, n in by_hour.items()],
+        "surge_by_account": by_account,
+    }

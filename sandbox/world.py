@@ -16,6 +16,14 @@ Design rules, each with its reason:
   what the warehouse's re-read window must cope with. Comments are real objects
   with timestamps (at most 70 h after the post); their count as of a day is the
   number created before that day ends.
+* **Comments follow people's day.** A comment's delay after its post decays
+  (most come in the first hours) and is thinned by a diurnal curve of the Paris
+  wall clock (`COMMENT_HOUR_WEIGHTS`: few at night, peaks at lunch and in the
+  evening). The community managers answer questions during their working hours
+  only (`WORKING_HOURS`, Paris; a short weekend duty), after a service time of
+  minutes to hours, so a question asked on Friday night waits until Saturday's
+  duty. Scheduled incidents (`sandbox.incidents`) add surges of comments on the
+  incident's topic to the accounts' live posts.
 * **Page daily series are sums of post deltas plus a baseline**, so the page's
   views/engagements reconcile with its posts.
 * **Integers everywhere**, computed with integer arithmetic where rounding could
@@ -32,10 +40,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from sandbox import texts
+from sandbox import incidents, texts
 from sandbox.determinism import rng, weighted_choice
+from sandbox.incidents import MAX_SURGE_PER_POST, SURGE_MAX_POST_AGE, SURGE_MIN_POST_AGE, Incident
 from sandbox.region import TOPICS, Account
-from sandbox.timeutil import DAY, EPOCH, day_index, day_start, paris_to_utc
+from sandbox.timeutil import DAY, EPOCH, day_index, day_start, paris_to_utc, paris_utc_offset_hours
 
 REACTION_TYPES: tuple[str, ...] = ("like", "love", "wow", "haha", "sorry", "anger")
 
@@ -47,6 +56,8 @@ COMMENT_WINDOW = timedelta(hours=70)
 """Latest comment or reply after its post: comments settle within 3 UTC days too."""
 
 MAX_TOP_LEVEL_COMMENTS = 300  # with at most two replies each, serials stay < 1000 per post
+MAX_COMMENTS_PER_POST = 999
+"""Comment serials are `post serial x 1000 + position`: a post never holds more."""
 PEOPLE_POOL_SIZE = 4000
 
 POST_SERIAL_BASE = 10**15
@@ -158,6 +169,8 @@ class Comment:
     topic: str
     like_count: int
     reply_count: int
+    incident_id: str | None = None
+    """The scheduled incident (sandbox.incidents) this comment or its answer belongs to."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +195,48 @@ _TOPIC_ENGAGEMENT = {"jeunesse": 1.2, "sport": 1.15, "culture": 1.05, "transport
 _REACTION_WEIGHTS = {"like": 0.70, "love": 0.13, "wow": 0.04, "haha": 0.03, "sorry": 0.03, "anger": 0.07}
 _HOUR_WEIGHTS = {7: 3, 8: 6, 9: 7, 10: 6, 11: 6, 12: 7, 13: 4, 14: 4, 15: 4, 16: 5, 17: 7, 18: 7, 19: 4}
 
+COMMENT_HOUR_WEIGHTS: tuple[float, ...] = (
+    # Paris hour 0..23: relative commenting activity (max 1.0): night, commute, lunch, evening
+    0.12, 0.06, 0.03, 0.03, 0.04, 0.10, 0.30, 0.55, 0.70, 0.70, 0.65, 0.70,
+    0.95, 1.00, 0.70, 0.60, 0.60, 0.70, 0.85, 0.95, 1.00, 0.90, 0.60, 0.30,
+)  # fmt: skip
+"""A comment's time is redrawn until the wall clock accepts it with this probability."""
+
+WORKING_HOURS: Mapping[int, tuple[int, int]] = {
+    **{weekday: (8 * 3600 + 1800, 18 * 3600 + 1800) for weekday in range(5)},  # Mon-Fri 8:30-18:30
+    5: (10 * 3600, 12 * 3600),  # weekend duty 10:00-12:00
+    6: (10 * 3600, 12 * 3600),
+}
+"""When the community managers answer (Paris wall clock, seconds of the day, by weekday)."""
+
+REPLY_SERVICE_MEDIAN_SECONDS = 40 * 60
+"""Median working time between a question and its answer (log-normal, sigma 1)."""
+
+
+def paris_offset_at(moment: datetime) -> timedelta:
+    """UTC offset of Paris at a UTC instant (the switch happens at 01:00 UTC)."""
+    return timedelta(hours=paris_utc_offset_hours((moment - timedelta(hours=1)).date()))
+
+
+def paris_hour(moment: datetime) -> int:
+    """Hour of the Paris wall clock at a UTC instant."""
+    return (moment + paris_offset_at(moment)).hour
+
+
+def working_time_after(asked: datetime, seconds: float) -> datetime:
+    """The instant `seconds` of community-manager working time after `asked` (UTC)."""
+    remaining = timedelta(seconds=seconds)
+    local_day = (asked + paris_offset_at(asked)).date() - DAY
+    while True:
+        opens, closes = WORKING_HOURS[local_day.weekday()]
+        start, end = paris_to_utc(local_day, opens), paris_to_utc(local_day, closes)
+        if end > asked:
+            start = max(start, asked)
+            if start + remaining <= end:
+                return start + remaining
+            remaining -= end - start
+        local_day += DAY
+
 
 def _poisson(generator, mean: float) -> int:
     """Knuth's Poisson draw: small means only, which is all we need."""
@@ -197,7 +252,10 @@ def _comment_text(generator, kind: str, topic: str) -> str:
     if kind == "question":
         return texts.question(generator, topic)
     if kind == "complaint":
-        return texts.complaint(generator, topic)
+        text = texts.complaint(generator, topic)
+        if generator.random() < 0.2:  # people tag some complaints with the topic's hashtag
+            text = f"{text} {texts.comment_hashtag(generator, topic)}"
+        return text
     if kind == "praise":
         return texts.praise(generator)
     if kind == "abusive":
@@ -219,6 +277,7 @@ class World:
         self.posts_on = lru_cache(maxsize=None)(self._posts_on)
         self.post_totals = lru_cache(maxsize=None)(self._post_totals)
         self.comments = lru_cache(maxsize=8192)(self._comments)
+        self.surge = lru_cache(maxsize=1024)(self._surge)
         self.person = lru_cache(maxsize=None)(self._person)
         self._follow_counts = lru_cache(maxsize=None)(self._compute_follow_counts)
         self.account_day = lru_cache(maxsize=65536)(self._account_day)
@@ -352,6 +411,31 @@ class World:
         number_id = 100_000_000_000_000 + number * 1_000_000 + gen.randrange(1_000_000)
         return Person(id=str(number_id), name=texts.person_name(gen))
 
+    @staticmethod
+    def _comment_offset(gen, created_at: datetime, window: int) -> int:
+        """Seconds after the post: decaying from publication, thinned by the Paris wall clock."""
+        for _ in range(50):
+            offset = 30 + int((window - 30) * gen.random() ** 2.6)
+            if gen.random() < COMMENT_HOUR_WEIGHTS[paris_hour(created_at + timedelta(seconds=offset))]:
+                break
+        return offset
+
+    @staticmethod
+    def _user_reply_offset(gen, created_at: datetime, parent_offset: int) -> int:
+        """Seconds after the post of someone's reply: minutes to hours after its parent, by day."""
+        for _ in range(50):
+            offset = parent_offset + 60 + int(gen.lognormvariate(math.log(1800), 1.3))
+            if gen.random() < COMMENT_HOUR_WEIGHTS[paris_hour(created_at + timedelta(seconds=offset))]:
+                break
+        return offset
+
+    @staticmethod
+    def _answer_offset(created_at: datetime, question_offset: int, service_seconds: float) -> int:
+        """Seconds after the post of the community manager's answer (working hours only)."""
+        asked = created_at + timedelta(seconds=question_offset)
+        answered = working_time_after(asked, max(60.0, service_seconds))  # a minute at least
+        return int((answered - created_at).total_seconds())
+
     def _comments(self, post: Post) -> tuple[Comment, ...]:
         """Every comment and reply the post will ever get, in chronological order."""
         account = post.account
@@ -367,12 +451,12 @@ class World:
         drafts: list[dict] = []
 
         def add(offset: int, **fields) -> dict:
-            draft = {"offset": offset, "order": len(drafts), "parent": None, **fields}
+            draft = {"offset": offset, "order": len(drafts), "parent": None, "incident": None, **fields}
             drafts.append(draft)
             return draft
 
         for _ in range(min(MAX_TOP_LEVEL_COMMENTS, int(expected))):
-            offset = 30 + int((window - 30) * gen.random() ** 2.6)
+            offset = self._comment_offset(gen, post.created_at, window)
             person = self.person(int(PEOPLE_POOL_SIZE * gen.random() ** 1.8))
             kind = gen.choices(
                 ("question", "praise", "complaint", "abusive", "reaction"),
@@ -385,29 +469,60 @@ class World:
             likes = int(gen.paretovariate(2.0)) - 1 + (3 if kind == "praise" else 0)
             top = add(offset, person=person, message=message, question=kind == "question", topic=topic, likes=likes)
             answer_roll, reply_roll = gen.random(), gen.random()
-            if kind == "question" and answer_roll < account.reply_rate and offset + 3600 <= window:
-                delay = gen.randint(3600, min(30 * 3600, window - offset))
-                add(
-                    offset + delay,
-                    person=None,
-                    message=texts.page_reply(gen, topic, person.first_name),
-                    question=False,
-                    topic=topic,
-                    likes=gen.randint(0, 6),
-                    parent=top,
+            service = gen.lognormvariate(math.log(REPLY_SERVICE_MEDIAN_SECONDS), 1.0)
+            if kind == "question" and answer_roll < account.reply_rate:
+                answer_offset = self._answer_offset(post.created_at, offset, service)
+                if answer_offset <= window:
+                    add(
+                        answer_offset,
+                        person=None,
+                        message=texts.page_reply(gen, topic, person.first_name),
+                        question=False,
+                        topic=topic,
+                        likes=gen.randint(0, 6),
+                        parent=top,
+                    )
+            if reply_roll < 0.08:
+                reply_offset = self._user_reply_offset(gen, post.created_at, offset)
+                if reply_offset <= window:
+                    replier = self.person(gen.randrange(PEOPLE_POOL_SIZE))
+                    add(
+                        reply_offset,
+                        person=replier,
+                        message=texts.user_reply(gen),
+                        question=False,
+                        topic=post.topic,
+                        likes=gen.randint(0, 3),
+                        parent=top,
+                    )
+
+        capacity = MAX_COMMENTS_PER_POST - len(drafts)
+        for incident in incidents.incidents_overlapping(post.created_at, post.created_at + COMMENT_WINDOW):
+            for entry in self.surge(incident, account).get(post.serial, ()):
+                answer = entry["answer"]
+                if capacity < (2 if answer else 1):
+                    break  # never in practice: a post's serials must stay below 1,000
+                capacity -= 2 if answer else 1
+                top = add(
+                    entry["offset"],
+                    person=self.person(entry["person"]),
+                    message=entry["message"],
+                    question=entry["question"],
+                    topic=incident.kind.topic,
+                    likes=entry["likes"],
+                    incident=incident.incident_id,
                 )
-            if reply_roll < 0.08 and offset + 120 <= window:
-                delay = gen.randint(120, min(10 * 3600, window - offset))
-                replier = self.person(gen.randrange(PEOPLE_POOL_SIZE))
-                add(
-                    offset + delay,
-                    person=replier,
-                    message=texts.user_reply(gen),
-                    question=False,
-                    topic=post.topic,
-                    likes=gen.randint(0, 3),
-                    parent=top,
-                )
+                if answer:
+                    add(
+                        answer["offset"],
+                        person=None,
+                        message=answer["message"],
+                        question=False,
+                        topic=incident.kind.topic,
+                        likes=answer["likes"],
+                        parent=top,
+                        incident=incident.incident_id,
+                    )
 
         drafts.sort(key=lambda d: (d["offset"], d["order"]))
         base = COMMENT_SERIAL_BASE + (post.serial - POST_SERIAL_BASE) * 1000
@@ -431,9 +546,66 @@ class World:
                 topic=d["topic"],
                 like_count=max(0, d["likes"]),
                 reply_count=replies.get(d["order"], 0),
+                incident_id=d["incident"],
             )
             for d in drafts
         )
+
+    def _surge(self, incident: Incident, account: Account) -> Mapping[int, tuple[dict, ...]]:
+        """The incident's extra comments (and answers) on the account's posts, by post serial.
+
+        Each hour of the incident draws from its own generator, so an hour's comments do
+        not depend on the others. A comment goes to one of the posts live at its time
+        (newest most likely); with none live, it is not written.
+        """
+        kind = incident.kind
+        share = kind.shares.get(account.key, 0.0)
+        if share <= 0.0:
+            return {}
+        window = int(COMMENT_WINDOW.total_seconds())
+        posts = list(self.posts_between(account, (incident.start - SURGE_MAX_POST_AGE).date(), incident.end.date()))
+        placed: dict[int, list[dict]] = {}
+        load: dict[int, int] = {}
+        for index, (hour, factor) in enumerate(incident.hours):
+            gen = rng(self.seed, "surge", incident.incident_id, account.platform, account.key, index)
+            for _ in range(_poisson(gen, kind.peak_per_hour * share * factor)):
+                at = hour + timedelta(seconds=gen.randrange(3600))
+                comment_kind = weighted_choice(gen, dict(kind.mix))
+                person = int(PEOPLE_POOL_SIZE * gen.random() ** 1.8)
+                message = texts.incident_comment(gen, kind.kind, comment_kind)
+                likes = int(gen.paretovariate(2.0)) - 1
+                answer_roll = gen.random()
+                service = gen.lognormvariate(math.log(REPLY_SERVICE_MEDIAN_SECONDS), 1.0)
+                live = [
+                    p
+                    for p in posts
+                    if p.created_at + SURGE_MIN_POST_AGE <= at < p.created_at + SURGE_MAX_POST_AGE
+                    and load.get(p.serial, 0) < MAX_SURGE_PER_POST - 1
+                ]
+                if not live:
+                    continue
+                ages = [(at - p.created_at).total_seconds() / 3600 for p in live]
+                post = gen.choices(live, weights=[1.0 / (1.0 + age / 6.0) for age in ages])[0]
+                offset = int((at - post.created_at).total_seconds())
+                entry = {
+                    "offset": offset,
+                    "person": person,
+                    "message": message,
+                    "question": comment_kind == "question",
+                    "likes": likes,
+                    "answer": None,
+                }
+                if comment_kind == "question" and answer_roll < account.reply_rate * kind.reply_factor:
+                    answer_offset = self._answer_offset(post.created_at, offset, service)
+                    if answer_offset <= window:
+                        entry["answer"] = {
+                            "offset": answer_offset,
+                            "message": texts.incident_reply(gen, kind.kind, self.person(person).first_name),
+                            "likes": gen.randint(0, 6),
+                        }
+                placed.setdefault(post.serial, []).append(entry)
+                load[post.serial] = load.get(post.serial, 0) + (2 if entry["answer"] else 1)
+        return {serial: tuple(entries) for serial, entries in placed.items()}
 
     def comments_before(self, post: Post, instant: datetime) -> tuple[Comment, ...]:
         """Comments (and replies) created strictly before `instant`."""
