@@ -44,6 +44,11 @@ schedule = None
 for _platform in PLATFORMS:
     schedule = landing_asset(_platform) if schedule is None else schedule | landing_asset(_platform)
 
+AS_OF_TEMPLATE = (
+    "{% set loaded = ti.xcom_pull(task_ids='load') %}"
+    "{{ macros.ds_add(loaded['max_ds'], 1) if loaded and loaded['max_ds'] else '' }}"
+)
+
 with DAG(
     dag_id="socialpulse_build",
     description="load -> dbt -> Great Expectations audit -> atomic publish of the serving warehouse",
@@ -87,7 +92,9 @@ with DAG(
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.AFTER_EACH,
         ),
-        operator_args={"install_deps": False},
+        # The moderation queue's reference instant: the end of the latest day loaded, so
+        # that rerunning a day rebuilds the same marts (not "now").
+        operator_args={"install_deps": False, "vars": {"as_of": AS_OF_TEMPLATE}},
         default_args={**DEFAULT_ARGS, "retries": 0},
     )
     # Only the producer runs dbt (and writes DuckDB); watcher sensors merely read XCom,

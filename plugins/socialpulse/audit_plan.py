@@ -79,9 +79,11 @@ def _quote(value: str) -> str:
 
 
 def partition_filter(keys: list[tuple[str, str]]) -> str:
-    """SQL predicate on raw lineage columns selecting (ds, account_key) pairs."""
+    """SQL predicate on raw lineage columns selecting the daily extractions of (ds, account_key)
+    pairs. The hourly veille lands comments of the same days under `hour=HH/`: those rows
+    are another extraction (their own files, overlapping on purpose), not this partition."""
     listed = ", ".join(_quote(f"{ds}|{acc}") for ds, acc in sorted(set(keys)))
-    return f"(_ds::varchar || '|' || _account_key) in ({listed})"
+    return f"(_ds::varchar || '|' || _account_key) in ({listed}) and _landing_file not like '%/hour=%'"
 
 
 def plan_targets(loaded: dict) -> dict[str, list[dict]]:

@@ -139,7 +139,7 @@ def demo(
 ) -> None:
     """Start the sandbox, run the DAGs through Airflow, publish, print a summary."""
     from socialpulse.config import load_accounts
-    from socialpulse.runner import PipelineFailed, default_ds, run_pipeline, sandbox_server
+    from socialpulse.runner import PipelineFailed, default_ds, run_pipeline, run_veille, sandbox_server
     from socialpulse.summary import render_summary
 
     settings = get_settings()
@@ -150,6 +150,7 @@ def demo(
         with sandbox_server(day + timedelta(days=1), seed=seed) as url:
             typer.echo(f"sandbox on {url} (simulated today = {day + timedelta(days=1)})")
             run_pipeline(settings, day, days=days, platforms=platforms, sandbox_url=url, log=typer.echo)
+            run_veille(settings, day, sandbox_url=url, log=typer.echo)
     except PipelineFailed as exc:
         typer.echo(f"FAILED: {exc}", err=True)
         raise typer.Exit(1) from exc

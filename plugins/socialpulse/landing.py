@@ -2,6 +2,11 @@
 
     landing/platform=<p>/entity=<e>/ds=<YYYY-MM-DD>/account=<key>.parquet       (API)
     landing/platform=<p>/entity=<e>/ds=<YYYY-MM-DD>/account=<key>.csv.parquet   (CSV import)
+    landing/platform=<p>/entity=<e>/ds=<YYYY-MM-DD>/hour=<HH>/account=<key>.parquet
+                                                    (the hourly veille: comments only)
+
+Hourly partitions live one folder below the daily ones, so the daily loader (which
+lists `ds=*/account=*`) never takes them: the veille loads its own files.
 
 Extract tasks run in parallel and never touch DuckDB; each writes its own files.
 A file is written under a temporary name in the same folder, flushed, then renamed
@@ -28,7 +33,8 @@ from socialpulse.landing_schemas import schema_for
 
 _PATH_RE = re.compile(
     r"platform=(?P<platform>[a-z0-9_]+)/entity=(?P<entity>[a-z0-9_]+)/"
-    r"ds=(?P<ds>\d{4}-\d{2}-\d{2})/account=(?P<account>[a-z0-9_]+)(?:\.(?P<source>[a-z]+))?\.parquet$"
+    r"ds=(?P<ds>\d{4}-\d{2}-\d{2})/(?:hour=(?P<hour>\d{2})/)?"
+    r"account=(?P<account>[a-z0-9_]+)(?:\.(?P<source>[a-z]+))?\.parquet$"
 )
 
 
@@ -43,11 +49,13 @@ class Partition:
     ds: date
     account_key: str
     source: str = "api"
+    hour: int | None = None  # UTC hour of an hourly (veille) extraction; None for the daily files
 
     def relpath(self) -> str:
         suffix = "" if self.source == "api" else f".{self.source}"
+        hour = "" if self.hour is None else f"hour={self.hour:02d}/"
         return (
-            f"platform={self.platform}/entity={self.entity}/ds={self.ds.isoformat()}/"
+            f"platform={self.platform}/entity={self.entity}/ds={self.ds.isoformat()}/{hour}"
             f"account={self.account_key}{suffix}.parquet"
         )
 
@@ -56,7 +64,8 @@ class Partition:
         m = _PATH_RE.search(Path(path).as_posix())
         if not m:
             raise LandingError(f"{path}: not a landing partition path")
-        return cls(m["platform"], m["entity"], date.fromisoformat(m["ds"]), m["account"], m["source"] or "api")
+        hour = int(m["hour"]) if m["hour"] is not None else None
+        return cls(m["platform"], m["entity"], date.fromisoformat(m["ds"]), m["account"], m["source"] or "api", hour)
 
 
 def to_table(platform: str, entity: str, rows: Iterable[dict], lineage: dict) -> pa.Table:
@@ -107,7 +116,9 @@ def write_partition(
     extracted_at: datetime,
     source: str = "api",
 ) -> Path:
-    partition = Partition(partition.platform, partition.entity, partition.ds, partition.account_key, source)
+    partition = Partition(
+        partition.platform, partition.entity, partition.ds, partition.account_key, source, partition.hour
+    )
     table = to_table(partition.platform, partition.entity, rows, _lineage(partition, run_id, extracted_at, source))
     final = landing_dir / partition.relpath()
     _write_atomically(final, table)
@@ -124,11 +135,15 @@ def write_extraction(
     run_id: str,
     extracted_at: datetime,
     source: str = "api",
+    hour: int | None = None,
 ) -> dict[str, int]:
-    """Validate every entity first, then write them: bad rows never leave half a run."""
+    """Validate every entity first, then write them: bad rows never leave half a run.
+
+    `hour` (0-23, UTC) makes the files hourly partitions (`ds=…/hour=HH/`): the veille's.
+    """
     tables = {}
     for entity, rows in entities.items():
-        part = Partition(platform, entity, ds, account_key, source)
+        part = Partition(platform, entity, ds, account_key, source, hour)
         tables[part] = to_table(platform, entity, rows, _lineage(part, run_id, extracted_at, source))
     write_tables(landing_dir, tables)
     return {part.entity: table.num_rows for part, table in tables.items()}
@@ -140,9 +155,14 @@ def write_tables(landing_dir: Path, tables: dict[Partition, pa.Table]) -> None:
         _write_atomically(landing_dir / part.relpath(), table)
 
 
-def list_partitions(landing_dir: Path, platform: str | None = None) -> list[tuple[Partition, Path]]:
-    pattern = f"platform={platform or '*'}/entity=*/ds=*/account=*.parquet"  # API and imported files
+def list_partitions(
+    landing_dir: Path, platform: str | None = None, *, hourly: bool | None = False
+) -> list[tuple[Partition, Path]]:
+    """Landing files: the daily ones (default), the hourly ones (`hourly=True`) or both (`None`)."""
+    daily = f"platform={platform or '*'}/entity=*/ds=*/account=*.parquet"  # API and imported files
+    hourly_pattern = f"platform={platform or '*'}/entity=*/ds=*/hour=*/account=*.parquet"
+    patterns = {False: [daily], True: [hourly_pattern], None: [daily, hourly_pattern]}[hourly]
     found = []
-    for path in sorted(landing_dir.glob(pattern)):
+    for path in sorted(p for pattern in patterns for p in landing_dir.glob(pattern)):
         found.append((Partition.from_path(path), path))
     return found

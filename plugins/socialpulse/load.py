@@ -8,6 +8,11 @@ previous rows intact, and an API file and a CSV import of the same account-day
 stand side by side.
 `raw._load_log` remembers which file version was loaded (size + mtime), so
 unchanged partitions are not read again.
+
+The hourly comment files of the veille (`ds=…/hour=HH/`) go to the same raw tables,
+one row per comment per extraction, but only when asked (`hourly=True`, the veille
+DAG): the build DAG's load, its audit plan and its "as of" date (`max_ds`) only
+ever see the daily files.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ create table if not exists raw._load_log (
     loaded_at timestamptz not null
 )
 """
+
+
+HOURLY_MARK = "hour="  # path segment of the veille's hourly partitions
 
 
 class LoadError(RuntimeError):
@@ -69,6 +77,7 @@ class LoadReport:
                     "ds": p.ds.isoformat(),
                     "account_key": p.account_key,
                     "source": p.source,
+                    **({"hour": p.hour} if p.hour is not None else {}),
                 }
                 for p in self.partitions
             ],
@@ -118,7 +127,7 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
             con.unregister("_empty_landing")
 
 
-def load_landing(build_db: Path, landing_dir: Path, *, platform: str | None = None) -> LoadReport:
+def load_landing(build_db: Path, landing_dir: Path, *, platform: str | None = None, hourly: bool = False) -> LoadReport:
     report = LoadReport()
     build_db.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(build_db))
@@ -132,7 +141,7 @@ def load_landing(build_db: Path, landing_dir: Path, *, platform: str | None = No
             for row in con.execute("select landing_file, file_size, file_mtime_ns from raw._load_log").fetchall()
         }
         todo: dict[tuple[str, str], list[tuple[Partition, Path, str, int, int]]] = defaultdict(list)
-        for part, path in list_partitions(landing_dir, platform):
+        for part, path in list_partitions(landing_dir, platform, hourly=hourly):
             st = path.stat()
             rel = path.relative_to(landing_dir).as_posix()
             if loaded.get(rel) == (st.st_size, st.st_mtime_ns):
@@ -183,12 +192,15 @@ def load_landing(build_db: Path, landing_dir: Path, *, platform: str | None = No
             report.partitions.extend(part for part, *_ in items)
             report.rows_by_table[table] = report.rows_by_table.get(table, 0) + n
             log.info("%s: %d rows from %d files", table, n, len(items))
-        newest = con.execute("select max(ds) from raw._load_log").fetchone()[0]
+        daily_only = f"landing_file not like '%/{HOURLY_MARK}%'"  # the veille's hourly files are not "as of"
+        newest = con.execute(f"select max(ds) from raw._load_log where {daily_only}").fetchone()[0]
         report.max_ds = newest.isoformat() if newest else None
         report.latest = [
             Partition(*row)
             for row in con.execute(
-                "select platform, entity, ds, account_key from raw._load_log where ds = ? order by all", [newest]
+                "select platform, entity, ds, account_key from raw._load_log "
+                f"where ds = ? and {daily_only} order by all",
+                [newest],
             ).fetchall()
         ]
     finally:

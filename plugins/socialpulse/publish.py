@@ -5,12 +5,18 @@ temporary name next to its final place and renamed over it in one atomic step, s
 BI tools and analysts (who open it read-only) see yesterday's complete warehouse or
 today's, never a mix; a failed build or audit never reaches this function, and the
 previous file stays. Parquet exports of the marts are replaced the same way.
+
+`republish` replaces only some tables, keeping every other one exactly as it was
+published: the hourly veille publishes the comment marts it rebuilt (the others stay
+as the last audited daily build left them), and the retention purge rewrites the
+serving copy without its expired comment texts. Same atomic rename, same exports.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -77,6 +83,88 @@ def publish(
     if exports_dir is not None:
         export_parquet(serving_db, exports_dir, tables)
     return PublishReport(serving_db, tables)
+
+
+def republish(
+    serving_db: Path,
+    *,
+    build_db: Path | None = None,
+    tables: Iterable[str] = (),
+    edit: Callable[[duckdb.DuckDBPyConnection], Iterable[str]] | None = None,
+    exports_dir: Path | None = None,
+) -> PublishReport:
+    """A new serving database: the current one, with `tables` (``marts.<name>``) taken
+    from `build_db` and then `edit` applied; renamed over the old one atomically.
+
+    Tables of `tables` missing from the build database are skipped (and absent from the
+    report): the veille publishes what exists. `edit(con)` runs in the same
+    transaction on the new copy (catalog of the copy: the default one) and returns the
+    names of the tables it changed. Only the replaced and edited tables are exported.
+    The marts the build DAG audited are copied as they are, so nothing unaudited from
+    the build database is published by this path.
+    """
+    wanted = sorted(set(tables))
+    for name in wanted:
+        if name.split(".", 1)[0] not in SERVED_SCHEMAS or name.count(".") != 1:
+            raise ValueError(f"{name}: only tables of schemas {SERVED_SCHEMAS} are published")
+    serving_db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = serving_db.with_name(f".{serving_db.name}.{uuid.uuid4().hex}.tmp")
+    report: dict[str, int] = {}
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            schemas = ", ".join(repr(s) for s in SERVED_SCHEMAS)
+            served: list[tuple[str, str]] = []
+            attached: list[str] = []
+            if serving_db.exists():
+                con.execute(f"attach '{_quote(serving_db)}' as served (read_only)")
+                attached.append("served")
+                served = con.execute(
+                    "select table_schema, table_name from information_schema.tables where table_catalog = 'served' "
+                    f"and table_type = 'BASE TABLE' and table_schema in ({schemas}) order by 1, 2"
+                ).fetchall()
+            built: set[str] = set()
+            if wanted:
+                if build_db is None or not build_db.exists():
+                    raise FileNotFoundError(f"{build_db}: build database missing; nothing to republish from")
+                con.execute(f"attach '{_quote(build_db)}' as build (read_only)")
+                attached.append("build")
+                built = {
+                    f"{r[0]}.{r[1]}"
+                    for r in con.execute(
+                        "select table_schema, table_name from information_schema.tables where table_catalog = 'build' "
+                        f"and table_type = 'BASE TABLE' and table_schema in ({schemas})"
+                    ).fetchall()
+                }
+            con.execute("begin transaction")
+            for schema in SERVED_SCHEMAS:
+                con.execute(f"create schema if not exists {schema}")
+            replaced = set(wanted) & built
+            for schema, name in served:
+                if f"{schema}.{name}" not in replaced:
+                    con.execute(f"create table {schema}.{name} as select * from served.{schema}.{name}")
+            for qualified in wanted:
+                if qualified in replaced:
+                    con.execute(f"create table {qualified} as select * from build.{qualified}")
+                    report[qualified] = con.execute(f"select count(*) from {qualified}").fetchall()[0][0]
+            for qualified in edit(con) if edit else ():
+                report[qualified] = con.execute(f"select count(*) from {qualified}").fetchall()[0][0]
+            con.execute("commit")
+            for catalog in attached:
+                con.execute(f"detach {catalog}")
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, serving_db)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+
+    if exports_dir is not None and report:
+        export_parquet(serving_db, exports_dir, report)
+    return PublishReport(serving_db, report)
 
 
 def export_parquet(serving_db: Path, exports_dir: Path, tables: dict[str, int]) -> None:

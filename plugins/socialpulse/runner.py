@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -131,12 +131,16 @@ def ensure_airflow(env: dict[str, str]) -> None:
             raise PipelineFailed(f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
 
 
-def dag_test(dag_id: str, ds: date, env: dict[str, str], settings: Settings, conf: dict | None = None) -> str:
-    """`airflow dags test`; raises unless the run succeeded. Returns the captured output."""
+def dag_test(
+    dag_id: str, ds: date | datetime, env: dict[str, str], settings: Settings, conf: dict | None = None
+) -> str:
+    """`airflow dags test` for a logical date (a day, or an instant for the hourly veille);
+    raises unless the run succeeded. Returns the captured output."""
     cmd = [str(BIN / "airflow"), "dags", "test", dag_id, ds.isoformat()]
     if conf:
         cmd += ["--conf", json.dumps(conf)]
-    log_file = settings.home / "airflow" / "runs" / f"{dag_id}__{ds.isoformat()}.log"
+    stamp = ds.strftime("%Y-%m-%dT%H%M") if isinstance(ds, datetime) else ds.isoformat()
+    log_file = settings.home / "airflow" / "runs" / f"{dag_id}__{stamp}.log"
     proc = _run(cmd, env, log_file)
     out = proc.stdout + proc.stderr
     state = run_state(dag_id, out)
@@ -171,8 +175,19 @@ def run_pipeline(settings: Settings, ds: date, *, days: int, platforms: list[str
     dag_test("socialpulse_build", ds, env, settings)
 
 
+def veille_logical_date(ds: date) -> datetime:
+    """The veille run that covers the last hour of `ds`: data interval [ds 23:00, ds + 1 00:00) UTC."""
+    return datetime.combine(ds + timedelta(days=1), datetime.min.time(), UTC)
+
+
+def run_veille(settings: Settings, ds: date, *, sandbox_url: str, log=print) -> str:
+    """The hourly veille DAG once, for the last hour of `ds` (after `run_pipeline`)."""
+    env = pipeline_env(settings, sandbox_url)
+    logical = veille_logical_date(ds)
+    log(f"airflow dags test socialpulse_veille {logical.isoformat()} (last hour of {ds}) ...")
+    return dag_test("socialpulse_veille", logical, env, settings)
+
+
 def default_ds() -> date:
     """Yesterday (UTC): the last full day the platforms can report."""
-    from datetime import UTC, datetime
-
     return datetime.now(UTC).date() - timedelta(days=1)

@@ -85,6 +85,21 @@ class Settings:
     def expectations_dir(self) -> Path:
         return REPO_ROOT / "expectations"
 
+    @cached_property
+    def comment_retention_days(self) -> int:
+        """Days a comment's text is kept (default 396, about 13 months); older texts are purged."""
+        return _positive_int("SOCIALPULSE_COMMENT_RETENTION_DAYS", 396)
+
+    @cached_property
+    def alert_max_age_days(self) -> int:
+        """Spikes whose bucket started longer ago than this are history, not news: never alerted."""
+        return _positive_int("SOCIALPULSE_ALERT_MAX_AGE_DAYS", 14)
+
+    @cached_property
+    def veille_dbt_target_dir(self) -> Path:
+        """dbt's target/ for the veille's builds: apart from the manifest Cosmos renders the build DAG from."""
+        return self.home / "dbt" / "veille"
+
     def base_url(self, platform: str) -> str:
         """API base URL of a platform: the sandbox unless SOCIALPULSE_<P>_BASE_URL says otherwise."""
         override = os.environ.get(f"SOCIALPULSE_{platform.upper()}_BASE_URL")
@@ -102,6 +117,19 @@ class Settings:
             "SOCIALPULSE_BUILD_DB": str(self.build_db),
             **NO_TELEMETRY,
         }
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ValueError(f"{name}={raw!r}: expected a positive whole number of days")
+    return value
 
 
 def get_settings() -> Settings:

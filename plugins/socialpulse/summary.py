@@ -8,12 +8,53 @@ import duckdb
 
 from socialpulse.settings import REPO_ROOT
 
+MAX_SPIKES_LISTED = 10
+
 
 def _rel(path: Path) -> str:
     try:
         return path.relative_to(REPO_ROOT).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = ?", [name]
+        ).fetchone()[0]
+    )
+
+
+def veille_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The veille's part: the moderation queue's size and the topic spikes found.
+
+    Tolerates the veille marts being absent (a warehouse built before the veille ran).
+    """
+    from datetime import UTC, datetime
+
+    from socialpulse.veille import describe, spike_started_at
+
+    lines = ["La veille (comments):"]
+    if _has_table(con, "rpt_moderation_queue"):
+        n = con.execute("select count(*) from marts.rpt_moderation_queue").fetchone()[0]
+        lines.append(f"  moderation queue: {n:,} comments waiting for an answer")
+    else:
+        lines.append("  moderation queue: not published yet (marts.rpt_moderation_queue)")
+    if not _has_table(con, "rpt_topic_spikes"):
+        lines.append("  topic spikes: not published yet (marts.rpt_topic_spikes)")
+        return lines
+    cur = con.execute("select * from marts.rpt_topic_spikes")
+    names = [d[0] for d in cur.description]
+    spikes = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    lines.append(f"  topic spikes found: {len(spikes):,}" + (" (latest first)" if spikes else ""))
+    oldest = datetime.min.replace(tzinfo=UTC)
+    spikes.sort(key=lambda r: (spike_started_at(r) or oldest, str(r.get("spike_id"))), reverse=True)
+    for spike in spikes[:MAX_SPIKES_LISTED]:
+        lines.append(f"    - {describe(spike)}")
+    if len(spikes) > MAX_SPIKES_LISTED:
+        lines.append(f"    … and {len(spikes) - MAX_SPIKES_LISTED} more: select * from marts.rpt_topic_spikes")
+    return lines
 
 
 def render_summary(serving_db: Path) -> str:
@@ -61,6 +102,8 @@ def render_summary(serving_db: Path) -> str:
             lines.append(f"  {i}. {r[5]:6.2%}  {r[3]:>6,} eng / {r[4]:>7,} reach  {r[1]} {r[2]:<5} {r[0]}: {r[6]}")
         if not top:
             lines.append("  (no post published that week)")
+        lines.append("")
+        lines.extend(veille_lines(con))
         lines.append("")
         lines.append("Query it:")
         lines.append(

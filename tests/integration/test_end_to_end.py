@@ -1,4 +1,4 @@
-"""End to end through Airflow: sandbox -> extract DAG -> build DAG -> serving warehouse.
+"""End to end through Airflow: sandbox -> six extract DAGs -> build DAG -> serving warehouse.
 
 Runs the real DAGs with `airflow dags test` against a sandbox child process over HTTP,
 then reconciles the published marts with the sandbox's ground truth, exactly.
@@ -6,6 +6,7 @@ then reconciles the published marts with the sandbox's ground truth, exactly.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import duckdb
@@ -15,11 +16,12 @@ from sandbox.truth import truth
 from socialpulse.config import load_accounts
 from socialpulse.landing import Partition, write_partition
 from socialpulse.runner import PipelineFailed, dag_test, pipeline_env, run_pipeline, sandbox_server
-from socialpulse.settings import Settings
+from socialpulse.settings import REPO_ROOT, Settings
 
 pytestmark = pytest.mark.integration
 
 DS = date(2026, 11, 19)
+PLATFORMS = ("facebook", "instagram", "linkedin", "x", "bluesky", "mastodon")
 DAYS = 7
 SEED = 42
 
@@ -35,10 +37,10 @@ def e2e(tmp_path_factory):
     settings = Settings.from_env()
     try:
         with sandbox_server(DS + timedelta(days=1), seed=SEED) as url:
-            run_pipeline(settings, DS, days=DAYS, platforms=["facebook"], sandbox_url=url, log=lambda *_: None)
+            run_pipeline(settings, DS, days=DAYS, platforms=list(PLATFORMS), sandbox_url=url, log=lambda *_: None)
             first = snapshot(settings.serving_db)
             # the same day again: nothing may change but lineage
-            run_pipeline(settings, DS, days=DAYS, platforms=["facebook"], sandbox_url=url, log=lambda *_: None)
+            run_pipeline(settings, DS, days=DAYS, platforms=list(PLATFORMS), sandbox_url=url, log=lambda *_: None)
             second = snapshot(settings.serving_db)
             yield {"settings": settings, "url": url, "first": first, "second": second}
     finally:
@@ -77,73 +79,135 @@ def expected():
     return truth(seed=SEED, today=DS + timedelta(days=1), start=DS - timedelta(days=DAYS - 1), end=DS)
 
 
-def test_every_configured_page_is_in_the_serving_marts(e2e):
+# What each platform does not measure: NULL in the marts, never 0 (dbt docs, "One vocabulary").
+# Everything else must equal the sandbox truth.
+DAILY_LACKS = {
+    "facebook": set(),
+    "instagram": {"unfollows", "net_follows", "views_paid", "views_organic", "page_views"},
+    "linkedin": {"follows", "unfollows", "net_follows", "views", "views_paid", "page_views"},
+    **dict.fromkeys(
+        ("x", "bluesky", "mastodon"),
+        {
+            "follows",
+            "unfollows",
+            "net_follows",
+            "views",
+            "views_paid",
+            "views_organic",
+            "reach",
+            "post_engagements",
+            "page_views",
+        },
+    ),
+}
+POST_LACKS = {
+    "facebook": set(),
+    "instagram": {"views_paid", "views_organic", "clicks", "is_paid"},
+    "linkedin": {"views", "views_paid", "is_paid"},
+    "x": {"reach", "engagement_rate"},
+    **dict.fromkeys(
+        ("bluesky", "mastodon"),
+        {"views", "views_paid", "views_organic", "reach", "clicks", "engagement_rate", "is_paid"},
+    ),
+}
+DAILY_SERIES = {"facebook", "instagram", "linkedin"}  # the others give follower counts, snapshotted once per run
+
+
+def _organic_reach(viewers: int, views: int, views_paid: int) -> int:
+    """LinkedIn's uniqueImpressionsCount counts organic viewers only: viewers scaled by the organic share."""
+    return viewers * (views - views_paid) // views if views else 0
+
+
+def daily_truth(platform: str, d: dict) -> dict:
+    reach = _organic_reach(d["viewers"], d["views"], d["views_paid"]) if platform == "linkedin" else d["viewers"]
+    return {
+        "followers": d["followers"],
+        "follows": d["follows"],
+        "unfollows": d["unfollows"],
+        "net_follows": d["follows"] - d["unfollows"],
+        "views": d["views"],
+        "views_paid": d["views_paid"],
+        "views_organic": d["views"] - d["views_paid"],
+        "reach": reach,
+        "post_engagements": d["post_engagements"],
+        "page_views": d["page_views"],
+        "posts_published": d["posts_published"],
+    }
+
+
+def post_truth(platform: str, post: dict, m: dict) -> dict:
+    reach = _organic_reach(m["viewers"], m["views"], m["views_paid"]) if platform == "linkedin" else m["viewers"]
+    want = {
+        "views": m["views"],
+        "views_paid": m["views_paid"],
+        "views_organic": m["views"] - m["views_paid"],
+        "reach": reach,
+        "reactions": m["reactions_total"],
+        "comments": m["comments"],
+        "shares": m["shares"],
+        "clicks": m["clicks"],
+        "is_paid": post["is_sponsored"],
+    }
+    # engagements: what the platform measures of reactions, comments, shares and clicks
+    want["engagements"] = sum(
+        want[c] for c in ("reactions", "comments", "shares", "clicks") if c not in POST_LACKS[platform]
+    )
+    return want
+
+
+def rows(settings, sql) -> list[dict]:
+    con = duckdb.connect(str(settings.serving_db), read_only=True)
+    try:
+        cursor = con.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    finally:
+        con.close()
+
+
+def test_every_configured_account_of_every_platform_is_in_the_serving_marts(e2e):
     settings = e2e["settings"]
-    pages = {f"facebook:{a.account_id}" for a in load_accounts(settings.config_file).for_platform("facebook")}
+    cfg = load_accounts(settings.config_file)
+    accounts = {f"{p}:{a.account_id}" for p in PLATFORMS for a in cfg.for_platform(p)}
+    assert {a.split(":")[0] for a in accounts} == set(PLATFORMS)
     for table in ("fct_account_daily", "fct_post_engagement", "dim_accounts"):
         found = {r[0] for r in query(settings, f"select distinct account_id from marts.{table}")}
-        assert found == pages, table
-    days = query(settings, "select count(distinct report_date) from marts.fct_account_daily")[0][0]
-    assert days == DAYS
+        assert found == accounts, table
+    days = dict(query(settings, "select platform, count(distinct report_date) from marts.fct_account_daily group by 1"))
+    assert days == {p: DAYS if p in DAILY_SERIES else 1 for p in PLATFORMS}
 
 
-def test_account_daily_equals_the_sandbox_truth(e2e, expected):
-    got = {
-        (r[0], r[1]): r[2:]
-        for r in query(
-            e2e["settings"],
-            """
-            select account_id, report_date, followers, follows, unfollows, views, views_paid, reach,
-                   post_engagements, page_views, posts_published
-            from marts.fct_account_daily""",
-        )
-    }
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_account_daily_equals_the_sandbox_truth(e2e, expected, platform):
     want = {
-        (f"facebook:{d['account_id']}", date.fromisoformat(d["date"])): (
-            d["followers"],
-            d["follows"],
-            d["unfollows"],
-            d["views"],
-            d["views_paid"],
-            d["viewers"],
-            d["post_engagements"],
-            d["page_views"],
-            d["posts_published"],
-        )
+        (f"{platform}:{d['account_id']}", date.fromisoformat(d["date"])): daily_truth(platform, d)
         for d in expected["account_daily"]
-        if d["platform"] == "facebook"
+        if d["platform"] == platform and (platform in DAILY_SERIES or d["date"] == DS.isoformat())
     }
-    assert got == want
+    got = rows(e2e["settings"], f"select * from marts.fct_account_daily where platform = '{platform}'")
+    assert {(r["account_id"], r["report_date"]) for r in got} == set(want)
+    for r in got:
+        w = want[(r["account_id"], r["report_date"])]
+        assert {c for c in w if r[c] is None} == DAILY_LACKS[platform], r
+        assert {c: r[c] for c in w if r[c] is not None} == {c: v for c, v in w.items() if r[c] is not None}, r
 
 
-def test_post_engagement_equals_the_sandbox_truth_as_of_the_snapshot(e2e, expected):
-    got = {
-        r[0]: r[1:]
-        for r in query(
-            e2e["settings"],
-            """
-            select post_id, snapshot_date, views, reach, reactions, comments, shares, clicks, engagements
-            from marts.fct_post_engagement""",
-        )
-    }
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_post_engagement_equals_the_sandbox_truth_as_of_the_snapshot(e2e, expected, platform):
     metrics = {(m["post_id"], m["as_of"]): m for m in expected["post_metrics"]}
-    want = {}
-    for p in expected["posts"]:
-        if p["platform"] != "facebook":
-            continue
-        m = metrics[(p["post_id"], DS.isoformat())]
-        want[f"facebook:{p['post_id']}"] = (
-            DS,
-            m["views"],
-            m["viewers"],
-            m["reactions_total"],
-            m["comments"],
-            m["shares"],
-            m["clicks"],
-            m["engagements"],
-        )
-    assert got == want
-    assert len(got) > 10
+    want = {
+        f"{platform}:{p['post_id']}": post_truth(platform, p, metrics[(p["post_id"], DS.isoformat())])
+        for p in expected["posts"]
+        if p["platform"] == platform
+    }
+    got = rows(e2e["settings"], f"select * from marts.fct_post_engagement where platform = '{platform}'")
+    assert {r["post_id"] for r in got} == set(want)
+    assert len(got) >= 5
+    for r in got:
+        w = want[r["post_id"]]
+        assert r["snapshot_date"] == DS
+        assert {c for c in [*w, "engagement_rate"] if r[c] is None} == POST_LACKS[platform], r
+        assert {c: r[c] for c in w if r[c] is not None} == {c: v for c, v in w.items() if r[c] is not None}, r
 
 
 def test_rerunning_the_same_day_changes_nothing(e2e):
@@ -178,3 +242,17 @@ def test_a_failed_audit_publishes_nothing(e2e):
         assert "raw.facebook__page_insights" in log and "value" in log
     finally:
         path.unlink()
+
+
+def readme_queries() -> list[str]:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### The analysts' questions") : readme.index("## Status")]
+    return re.findall(r"```sql\n(.*?)```", section, re.S)
+
+
+def test_the_readme_answers_each_analyst_question_with_one_query_on_the_serving_db(e2e):
+    queries = readme_queries()
+    assert len(queries) >= 7
+    answered = [q for q in queries if query(e2e["settings"], q)]
+    # every query runs; all but the 90-day best-format ranking (too few posts in a week) answer
+    assert len(answered) >= len(queries) - 1

@@ -25,7 +25,8 @@ def test_raw_targets_cover_the_loaded_partitions_only():
     raw = {t["table"]: t for t in plan["raw"]}
     assert set(raw) == {"raw.facebook__posts", "raw.facebook__page_snapshots"}
     assert raw["raw.facebook__posts"]["where"] == (
-        "(_ds::varchar || '|' || _account_key) in ('2026-11-18|b', '2026-11-19|a')"
+        "(_ds::varchar || '|' || _account_key) in ('2026-11-18|b', '2026-11-19|a') "
+        "and _landing_file not like '%/hour=%'"
     )
     assert raw["raw.facebook__posts"]["allow_empty"] and not raw["raw.facebook__page_snapshots"]["allow_empty"]
     assert {t["table"] for t in plan["marts"]} == set(MART_SCOPES["facebook"])

@@ -6,7 +6,11 @@ Each module `socialpulse.connectors.<platform>` provides:
 - `LANDING_SCHEMAS`: entity -> list of Arrow fields it lands (lineage fields are added
   by `socialpulse.landing_schemas`);
 - `extract(ctx: ExtractContext) -> Extraction`: everything for one account and one
-  window, as rows per entity, read through the platform's real API.
+  window, as rows per entity, read through the platform's real API;
+- `COMMENT_ENTITY` and `extract_comments(ctx, period) -> Extraction`: the hourly veille's
+  incremental read: only the comments and replies created in `period` (UTC instants)
+  on the account's posts of `ctx.window`, landed as `COMMENT_ENTITY` with the same
+  schema (and the same pseudonymisation) as the daily run.
 
 Registering a platform is one line in `CONNECTORS`.
 """

@@ -32,6 +32,21 @@ class Window:
 
 
 @dataclass(frozen=True)
+class Period:
+    """Instants [start, end) in UTC: the slice of comment creation times one veille run lands."""
+
+    start: datetime
+    end: datetime
+
+    def __contains__(self, moment: object) -> bool:
+        return isinstance(moment, datetime) and self.start <= moment < self.end
+
+    def keep(self, rows: list[dict], field: str) -> list[dict]:
+        """The rows whose `field` (a creation time) falls in the period."""
+        return [row for row in rows if row.get(field) in self]
+
+
+@dataclass(frozen=True)
 class ExtractContext:
     base_url: str
     token: str

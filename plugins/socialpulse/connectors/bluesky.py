@@ -31,7 +31,7 @@ import httpx
 import pyarrow as pa
 
 from socialpulse.config import Account
-from socialpulse.connectors.base import ExtractContext, Extraction, Window
+from socialpulse.connectors.base import ExtractContext, Extraction, Period, Window
 from socialpulse.connectors.client import ApiClient, ApiError, AuthError, RetryPolicy
 from socialpulse.privacy import pseudonymise
 
@@ -44,6 +44,8 @@ FEED_PAGE_SIZE = 100
 THREAD_DEPTH = 1000  # the AppView maximum: every reply at every depth
 AUTH_ERRORS = {"ExpiredToken", "InvalidToken", "AuthMissing", "AuthenticationRequired", "AccountTakedown"}
 THROTTLE_ERRORS = {"RateLimitExceeded"}
+
+COMMENT_ENTITY = "comments"
 
 LANDING_SCHEMAS: dict[str, list[pa.Field]] = {
     # GET app.bsky.actor.getProfile?actor=<did>: one row per account and run, the
@@ -315,3 +317,12 @@ def extract(ctx: ExtractContext) -> Extraction:
     with build_client(ctx.base_url, token, ctx.account, ctx.policy) as client:
         entities = BlueskyExtractor(client, ctx.account, ctx.pseudonym_key, now=ctx.now).extract(ctx.window)
         return Extraction(entities=entities, stats=client.stats)
+
+
+def extract_comments(ctx: ExtractContext, period: Period) -> Extraction:
+    """The veille's incremental read: replies created in `period` to the posts of `ctx.window`."""
+    token = None if ctx.options.get("public_read") else ctx.token
+    with build_client(ctx.base_url, token, ctx.account, ctx.policy) as client:
+        extractor = BlueskyExtractor(client, ctx.account, ctx.pseudonym_key, now=ctx.now)
+        _, comments = extractor.posts_and_comments(ctx.window, None)
+        return Extraction(entities={COMMENT_ENTITY: period.keep(comments, "created_at")}, stats=client.stats)

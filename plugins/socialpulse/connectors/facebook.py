@@ -25,7 +25,7 @@ import httpx
 import pyarrow as pa
 
 from socialpulse.config import Account
-from socialpulse.connectors.base import ExtractContext, Extraction, Window
+from socialpulse.connectors.base import ExtractContext, Extraction, Period, Window
 from socialpulse.connectors.client import ApiClient, ApiError, AuthError, RetryPolicy, strip_secret_params
 from socialpulse.privacy import pseudonymise
 
@@ -55,6 +55,7 @@ POST_LIFETIME_METRICS = (
     "post_clicks",
 )
 PAID_BREAKDOWN = "is_from_ads"
+COMMENT_ENTITY = "comments"
 COMMENT_FIELDS = "id,message,created_time,from,parent,permalink_url,like_count"
 
 LANDING_SCHEMAS: dict[str, list[pa.Field]] = {
@@ -419,6 +420,20 @@ class FacebookPagesExtractor:
         # we count what we landed so that fct and comment tables agree.
         return rows, len(rows)
 
+    def recent_comments(self, window: Window, period: Period) -> list[dict]:
+        """The veille: comments created in `period` on the Page's posts of `window` (no insights)."""
+        since = datetime.combine(window.start, time.min, UTC)
+        until = min(datetime.combine(window.end + timedelta(days=1), time.min, UTC), period.end)
+        params = {"fields": "id,created_time", "since": int(since.timestamp()), "until": int(until.timestamp())}
+        rows: list[dict] = []
+        seen: set[str] = set()
+        for item in self.client.paged(f"{self.page_id}/posts", {**params, "limit": 100}):
+            post_id = str(item["id"])
+            if post_id not in seen:
+                seen.add(post_id)
+                rows.extend(period.keep(self.comments(post_id)[0], "created_time"))
+        return rows
+
 
 def build_client(
     base_url: str, token: str, account: Account, api_version: str | None, policy: RetryPolicy | None = None
@@ -434,3 +449,10 @@ def extract(ctx: ExtractContext) -> Extraction:
         entities = FacebookPagesExtractor(client, ctx.account, ctx.pseudonym_key, now=ctx.now).extract(ctx.window)
         # Page tokens made from a long-lived user token do not expire (see reference §1.2).
         return Extraction(entities=entities, stats=client.stats)
+
+
+def extract_comments(ctx: ExtractContext, period: Period) -> Extraction:
+    """The veille's incremental read: comments created in `period` on the posts of `ctx.window`."""
+    with build_client(ctx.base_url, ctx.token, ctx.account, ctx.api_version, ctx.policy) as client:
+        extractor = FacebookPagesExtractor(client, ctx.account, ctx.pseudonym_key, now=ctx.now)
+        return Extraction(entities={COMMENT_ENTITY: extractor.recent_comments(ctx.window, period)}, stats=client.stats)

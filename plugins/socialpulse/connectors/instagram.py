@@ -43,7 +43,7 @@ from typing import Any
 import pyarrow as pa
 
 from socialpulse.config import Account
-from socialpulse.connectors.base import ExtractContext, Extraction, Window
+from socialpulse.connectors.base import ExtractContext, Extraction, Period, Window
 from socialpulse.connectors.client import ApiError, AuthError, RetryPolicy
 from socialpulse.connectors.facebook import GraphClient, parse_graph_time
 from socialpulse.privacy import pseudonymise
@@ -78,6 +78,7 @@ MEDIA_METRICS_BY_PRODUCT: dict[str, tuple[str, ...]] = {
     "REELS": (*FEED_METRICS, "ig_reels_avg_watch_time"),
     # STORY: skipped (insights only while the story is live; not listed by /media).
 }
+COMMENT_ENTITY = "comments"
 COMMENT_SUBFIELDS = "id,text,timestamp,username,like_count"
 COMMENT_FIELDS = f"{COMMENT_SUBFIELDS},replies{{{COMMENT_SUBFIELDS}}}"
 
@@ -404,6 +405,21 @@ class InstagramExtractor:
                 )
         return rows
 
+    def recent_comments(self, window: Window, period: Period) -> list[dict]:
+        """The veille: comments created in `period` on the media of `window` (no insights)."""
+        self.account_snapshot()  # the account's username tells its own replies apart
+        since = datetime.combine(window.start, time.min, UTC)
+        until = min(datetime.combine(window.end + _DAY, time.min, UTC), period.end)
+        params = {"fields": "id,timestamp", "since": int(since.timestamp()), "until": int(until.timestamp())}
+        rows: list[dict] = []
+        seen: set[str] = set()
+        for item in self.client.paged(f"{self.user_id}/media", {**params, "limit": 100}):
+            media_id = str(item["id"])
+            if media_id not in seen:
+                seen.add(media_id)
+                rows.extend(period.keep(self.comments(media_id), "created_time"))
+        return rows
+
 
 _DAY = timedelta(days=1)
 
@@ -440,3 +456,10 @@ def extract(ctx: ExtractContext) -> Extraction:
     with build_client(ctx.base_url, ctx.token, ctx.account, ctx.api_version, ctx.policy) as client:
         entities = InstagramExtractor(client, ctx.account, ctx.pseudonym_key, now=ctx.now).extract(ctx.window)
         return Extraction(entities=entities, stats=client.stats)
+
+
+def extract_comments(ctx: ExtractContext, period: Period) -> Extraction:
+    """The veille's incremental read: comments created in `period` on the media of `ctx.window`."""
+    with build_client(ctx.base_url, ctx.token, ctx.account, ctx.api_version, ctx.policy) as client:
+        extractor = InstagramExtractor(client, ctx.account, ctx.pseudonym_key, now=ctx.now)
+        return Extraction(entities={COMMENT_ENTITY: extractor.recent_comments(ctx.window, period)}, stats=client.stats)

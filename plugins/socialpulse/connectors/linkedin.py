@@ -42,7 +42,7 @@ import httpx
 import pyarrow as pa
 
 from socialpulse.config import Account
-from socialpulse.connectors.base import ExtractContext, Extraction, Window
+from socialpulse.connectors.base import ExtractContext, Extraction, Period, Window
 from socialpulse.connectors.client import ApiClient, ApiError, AuthError, RetryPolicy
 from socialpulse.privacy import pseudonymise
 
@@ -54,6 +54,7 @@ PLATFORM = "linkedin"
 DEFAULT_VERSION = "202609"
 RESTLI_PROTOCOL = "2.0.0"
 PAGE_SIZE = 100
+COMMENT_ENTITY = "comments"
 POSTS_PER_STATS_CALL = 20
 MAX_THROTTLE_RETRIES = 3
 EXPIRY_WARNING = timedelta(days=10)
@@ -592,6 +593,11 @@ class LinkedInPageExtractor:
                     pending.append((urn, urn))
         return rows
 
+    def recent_comments(self, window: Window, period: Period) -> list[dict]:
+        """The veille: comments created in `period` on the Page's posts of `window` (no statistics)."""
+        posts = [p for p in self.posts(window) if p["created_at"] < period.end]
+        return [c for p in posts for c in period.keep(self.comments(p["post_urn"]), "created_at")]
+
 
 def build_client(
     base_url: str,
@@ -627,8 +633,11 @@ def check_token(client: LinkedInClient, url: str, account: Account, now: datetim
     return info
 
 
-def extract(ctx: ExtractContext) -> Extraction:
-    """One LinkedIn Page, one window: the connector entry point (see socialpulse.connectors)."""
+def extract(ctx: ExtractContext, period: Period | None = None) -> Extraction:
+    """One LinkedIn Page, one window: the connector entry point (see socialpulse.connectors).
+
+    With `period` (the veille, through `extract_comments`), only the comments created in it.
+    """
     base = ctx.base_url.rstrip("/")
     introspect_url = str(ctx.options.get("introspect_url") or f"{base}/oauth/v2/introspectToken")
     with build_client(base, ctx.token, ctx.account, ctx.api_version, ctx.policy) as client:
@@ -636,7 +645,16 @@ def extract(ctx: ExtractContext) -> Extraction:
         # also wants the app's client credentials); expiry is then unknown and a dead token
         # still fails fast on its first 401.
         token = check_token(client, introspect_url, ctx.account, ctx.now) if ctx.options.get("introspect", True) else {}
-        entities = LinkedInPageExtractor(client, ctx.account, ctx.pseudonym_key, now=ctx.now).extract(ctx.window, token)
+        extractor = LinkedInPageExtractor(client, ctx.account, ctx.pseudonym_key, now=ctx.now)
+        if period is not None:
+            entities = {COMMENT_ENTITY: extractor.recent_comments(ctx.window, period)}
+        else:
+            entities = extractor.extract(ctx.window, token)
         return Extraction(
             entities=entities, stats=client.stats, token_expires_at=from_epoch_seconds(token.get("expires_at"))
         )
+
+
+def extract_comments(ctx: ExtractContext, period: Period) -> Extraction:
+    """The veille's incremental read: comments created in `period` on the posts of `ctx.window`."""
+    return extract(ctx, period)

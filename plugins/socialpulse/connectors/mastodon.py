@@ -33,7 +33,7 @@ import httpx
 import pyarrow as pa
 
 from socialpulse.config import Account
-from socialpulse.connectors.base import ExtractContext, Extraction, Window
+from socialpulse.connectors.base import ExtractContext, Extraction, Period, Window
 from socialpulse.connectors.client import ApiClient, ApiError, AuthError, RetryPolicy, strip_secret_params
 from socialpulse.privacy import pseudonymise
 
@@ -43,6 +43,8 @@ TS = pa.timestamp("us", tz="UTC")
 
 PLATFORM = "mastodon"
 PAGE_SIZE = 40  # Mastodon's maximum for account statuses
+
+COMMENT_ENTITY = "comments"
 
 LANDING_SCHEMAS: dict[str, list[pa.Field]] = {
     # GET /api/v1/accounts/:id: one row per account and run, counters as of fetched_at
@@ -356,3 +358,12 @@ def extract(ctx: ExtractContext) -> Extraction:
     with build_client(ctx.base_url, token, ctx.account, ctx.policy) as client:
         entities = MastodonExtractor(client, ctx.account, ctx.pseudonym_key, now=ctx.now).extract(ctx.window)
         return Extraction(entities=entities, stats=client.stats)
+
+
+def extract_comments(ctx: ExtractContext, period: Period) -> Extraction:
+    """The veille's incremental read: replies created in `period` to the posts of `ctx.window`."""
+    token = None if ctx.options.get("public_read") else ctx.token
+    with build_client(ctx.base_url, token, ctx.account, ctx.policy) as client:
+        extractor = MastodonExtractor(client, ctx.account, ctx.pseudonym_key, now=ctx.now)
+        _, comments = extractor.posts_and_comments(ctx.window)
+        return Extraction(entities={COMMENT_ENTITY: period.keep(comments, "created_at")}, stats=client.stats)

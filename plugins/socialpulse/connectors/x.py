@@ -40,7 +40,7 @@ import httpx
 import pyarrow as pa
 
 from socialpulse.config import Account
-from socialpulse.connectors.base import ExtractContext, Extraction, Window
+from socialpulse.connectors.base import ExtractContext, Extraction, Period, Window
 from socialpulse.connectors.client import ApiClient, ApiError, AuthError, RetryPolicy
 from socialpulse.privacy import pseudonymise
 
@@ -54,6 +54,7 @@ MAX_RESULTS = 100
 MAX_ARCHIVE_RESULTS = 500
 RECENT_QUERY_CHARS = 512  # X's query length cap for recent search (full archive: 1,024)
 ARCHIVE_QUERY_CHARS = 1024
+COMMENT_ENTITY = "replies"  # X's comments are the replies of a post's conversation
 
 USER_FIELDS = "created_at,public_metrics,username,name"
 PUBLIC_TWEET_FIELDS = "created_at,public_metrics,conversation_id,text,lang,attachments,entities"
@@ -443,6 +444,16 @@ class XAccountExtractor:
             "fetched_at": self.now,
         }
 
+    def recent_replies(self, window: Window, period: Period) -> list[dict]:
+        """The veille: replies created in `period` to the account's posts of `window`.
+
+        The search starts at the period (not at the post): recent search answers it and
+        spends one call per batch of conversations, whatever the posts' age.
+        """
+        posts, _ = self.posts(window)
+        wanted = [(p["post_id"], max(p["created_at"], period.start)) for p in posts if p["created_at"] < period.end]
+        return period.keep(self.replies(wanted), "created_at")
+
 
 def _conversation_query(batch: list[tuple[str, datetime]]) -> str:
     return " OR ".join(f"conversation_id:{post_id}" for post_id, _ in batch)
@@ -467,8 +478,11 @@ def _flag(options: dict, name: str, default: bool) -> bool:
     return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
 
 
-def extract(ctx: ExtractContext) -> Extraction:
-    """One X account, one window: the connector entry point (see socialpulse.connectors)."""
+def extract(ctx: ExtractContext, period: Period | None = None) -> Extraction:
+    """One X account, one window: the connector entry point (see socialpulse.connectors).
+
+    With `period` (the veille, through `extract_comments`), only the replies created in it.
+    """
     with build_client(ctx.base_url, ctx.token, ctx.account, ctx.api_version, ctx.policy) as client:
         extractor = XAccountExtractor(
             client,
@@ -478,4 +492,13 @@ def extract(ctx: ExtractContext) -> Extraction:
             private_metrics=_flag(ctx.options, "private_metrics", True),
             full_archive_search=_flag(ctx.options, "full_archive_search", True),
         )
+        if period is not None:
+            return Extraction(
+                entities={COMMENT_ENTITY: extractor.recent_replies(ctx.window, period)}, stats=client.stats
+            )
         return Extraction(entities=extractor.extract(ctx.window), stats=client.stats)
+
+
+def extract_comments(ctx: ExtractContext, period: Period) -> Extraction:
+    """The veille's incremental read: replies created in `period` to the posts of `ctx.window`."""
+    return extract(ctx, period)
