@@ -228,6 +228,12 @@ MART_TYPES: dict[str, dict[str, str]] = {
         "engagements": "bigint",
         "engagement_rate": "double",
         "is_paid": "boolean",
+        "account_followers": "bigint",
+        "engagement_rate_by_views": "double",
+        "engagement_rate_by_followers": "double",
+        "amplification_rate": "double",
+        "conversation_rate": "double",
+        "share_of_paid_views": "double",
     },
     "fct_account_daily": {
         "account_id": "varchar",
@@ -244,6 +250,12 @@ MART_TYPES: dict[str, dict[str, str]] = {
         "post_engagements": "bigint",
         "page_views": "bigint",
         "posts_published": "bigint",
+        "follower_growth": "bigint",
+        "follower_growth_rate": "double",
+        "engagement_rate": "double",
+        "engagement_rate_by_views": "double",
+        "engagement_rate_by_followers": "double",
+        "share_of_paid_views": "double",
     },
 }
 
@@ -302,6 +314,12 @@ def mart_frame(model: str, ds: date = DS, days: int = 3) -> pd.DataFrame:
                 "engagements": 50,
                 "engagement_rate": 50 / 700,
                 "is_paid": True,
+                "account_followers": 12000,
+                "engagement_rate_by_views": 50 / 900,
+                "engagement_rate_by_followers": 50 / 12000,
+                "amplification_rate": 3 / 12000,
+                "conversation_rate": 2 / 12000,
+                "share_of_paid_views": 100 / 900,
             }
             for post, _, acc in posts
         ]
@@ -322,6 +340,12 @@ def mart_frame(model: str, ds: date = DS, days: int = 3) -> pd.DataFrame:
                 "post_engagements": 80,
                 "page_views": None,
                 "posts_published": 1,
+                "follower_growth": -6,
+                "follower_growth_rate": -6 / 12006,
+                "engagement_rate": None,
+                "engagement_rate_by_views": 80 / 5000,
+                "engagement_rate_by_followers": 80 / 12000,
+                "share_of_paid_views": 1200 / 5000,
             }
             for acc, _, _ in accounts
             for d in range(days)
