@@ -66,6 +66,7 @@ from socialpulse.topics import (
     KeywordError,
     Phrase,
     Phrases,
+    Score,
     Taxonomy,
     TaxonomyError,
     fold,
@@ -503,34 +504,11 @@ class LabelledComment:
 
 
 @dataclass(frozen=True)
-class FlagScore:
+class FlagScore(Score):
     """Precision and recall of one yes/no flag (is_question, is_abusive)."""
 
-    flag: str
-    support: int
-    """Texts labelled yes."""
-    predicted: int
-    true_positives: int
-    texts: int
-
-    @property
-    def precision(self) -> float | None:
-        return self.true_positives / self.predicted if self.predicted else None
-
-    @property
-    def recall(self) -> float | None:
-        return self.true_positives / self.support if self.support else None
-
-    def as_dict(self) -> dict:
-        return {
-            "flag": self.flag,
-            "texts": self.texts,
-            "support": self.support,
-            "predicted": self.predicted,
-            "true_positives": self.true_positives,
-            "precision": self.precision,
-            "recall": self.recall,
-        }
+    flag: str = ""
+    texts: int = 0
 
 
 @dataclass(frozen=True)
@@ -586,7 +564,7 @@ def _fmt(value: float | None) -> str:
 
 def _score(flag: str, pairs: list[tuple[bool, bool]]) -> FlagScore:
     return FlagScore(
-        flag,
+        flag=flag,
         support=sum(want for want, _ in pairs),
         predicted=sum(got for _, got in pairs),
         true_positives=sum(want and got for want, got in pairs),

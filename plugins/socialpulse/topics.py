@@ -57,7 +57,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from itertools import product
 from pathlib import Path
 
@@ -487,11 +487,13 @@ def join_topics(topics: Iterable[str]) -> str:
 
 
 @dataclass(frozen=True)
-class TopicScore:
-    topic: str
+class Score:
+    """Precision and recall of one label (a topic, a yes/no flag) over labelled texts."""
+
     support: int
-    """Texts whose expected topics include this one."""
+    """Texts labelled with it."""
     predicted: int
+    """Texts the rules gave it."""
     true_positives: int
 
     @property
@@ -503,14 +505,12 @@ class TopicScore:
         return self.true_positives / self.support if self.support else None
 
     def as_dict(self) -> dict:
-        return {
-            "topic": self.topic,
-            "support": self.support,
-            "predicted": self.predicted,
-            "true_positives": self.true_positives,
-            "precision": self.precision,
-            "recall": self.recall,
-        }
+        return {**asdict(self), "precision": self.precision, "recall": self.recall}
+
+
+@dataclass(frozen=True)
+class TopicScore(Score):
+    topic: str = ""
 
 
 @dataclass(frozen=True)
@@ -572,7 +572,7 @@ def evaluate(taxonomy: Taxonomy, labelled: Iterable[tuple[str | None, Iterable[s
         predicted.update(got)
         correct.update(want & got)
     order = taxonomy.topic_ids + sorted(set(support) - set(taxonomy.topic_ids))
-    return Evaluation(texts, [TopicScore(t, support[t], predicted[t], correct[t]) for t in order], exact)
+    return Evaluation(texts, [TopicScore(support[t], predicted[t], correct[t], topic=t) for t in order], exact)
 
 
 def read_csv_table(path: Path | str, required: Sequence[str]) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
