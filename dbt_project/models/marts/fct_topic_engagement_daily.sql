@@ -64,7 +64,8 @@ activity_by_topic as (
         sum(post_daily.shares) as shares,
         sum(post_daily.clicks) as clicks,
         sum(post_daily.engagements) as engagements,
-        sum(post_daily.engagements * post_topics.topic_weight) as engagements_weighted
+        -- rounded: a parallel float sum can differ in its last bits between two runs
+        round(sum(post_daily.engagements * post_topics.topic_weight), 9) as engagements_weighted
 
     from post_daily
     inner join days_to_build
@@ -87,7 +88,7 @@ publications_by_topic as (
         posts.platform,
         posts.published_date as activity_date,
         count(*) as posts_published,
-        sum(post_topics.topic_weight) as posts_published_weighted
+        round(sum(post_topics.topic_weight), 9) as posts_published_weighted
 
     from posts
     inner join days_to_build

@@ -33,9 +33,10 @@ per_format as (
         count(*) as posts,
         count(engagement_rate) as posts_with_rate,
         median(engagements) as engagements_median,
-        avg(engagements) as engagements_mean,
+        -- rounded: a parallel float average can differ in its last bits between two runs
+        round(avg(engagements), 9) as engagements_mean,
         median(engagement_rate) as engagement_rate_median,
-        avg(engagement_rate) as engagement_rate_mean
+        round(avg(engagement_rate), 12) as engagement_rate_mean
 
     from window_posts
     group by
