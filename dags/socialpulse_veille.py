@@ -23,7 +23,8 @@ Every hour, for the data interval [start, end) of the run:
 5. **alert** — each spike of `marts.rpt_topic_spikes` not alerted before raises one
    alert through `SpikeAlertNotifier`: a line in this task's log and, when the HTTP
    connection `socialpulse_alerts_webhook` exists, one JSON POST to it. Alerted spikes
-   are remembered in `ops.alerted_spikes` (build database): never the same spike twice.
+   are remembered in `$SOCIALPULSE_HOME/state/alerted_spikes.jsonl`, outside both
+   databases: never the same spike twice, even after the build database is rebuilt.
 
 Every task that opens the build database runs in the pool `socialpulse_duckdb_writer`.
 """

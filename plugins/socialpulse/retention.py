@@ -20,7 +20,10 @@ nothing left and writes nothing):
    `publish.republish` (a new copy renamed over the old one; readers never see a
    half-purged file), which also rewrites their Parquet exports.
 
-Staging and intermediate models are views over raw: they follow by themselves.
+Staging and intermediate models are views over raw: they follow by themselves. The
+one intermediate table, `int_comment_labels`, holds no text: it keeps the labels
+computed while each text existed (question, topics, abuse), so that a rebuild after
+the purge does not recompute them from NULL.
 """
 
 from __future__ import annotations

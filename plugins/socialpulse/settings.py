@@ -100,6 +100,11 @@ class Settings:
         """dbt's target/ for the veille's builds: apart from the manifest Cosmos renders the build DAG from."""
         return self.home / "dbt" / "veille"
 
+    @cached_property
+    def alert_state_file(self) -> Path:
+        """The spikes the veille has alerted (JSON lines): state outside both databases, which are rebuildable."""
+        return self.home / "state" / "alerted_spikes.jsonl"
+
     def base_url(self, platform: str) -> str:
         """API base URL of a platform: the sandbox unless SOCIALPULSE_<P>_BASE_URL says otherwise."""
         override = os.environ.get(f"SOCIALPULSE_{platform.upper()}_BASE_URL")

@@ -12,8 +12,10 @@ One run of `socialpulse_veille` for the data interval [start, end):
 4. `publish_veille`: the comment marts (`VEILLE_MARTS`) replace theirs in the serving
    database; every other mart stays as the last audited daily build published it;
 5. `alert_new_spikes`: each row of `marts.rpt_topic_spikes` never alerted before goes
-   through the notifier once, and is then remembered in `ops.alerted_spikes` of the
-   build database (so the serving copy, replaced at every publish, carries no state).
+   through the notifier once, and is then remembered in the state file
+   `$SOCIALPULSE_HOME/state/alerted_spikes.jsonl` (`socialpulse.alert_state`), outside
+   both databases: the serving copy is replaced at every publish, and the build
+   database can be rebuilt from landing at any time without alerting old spikes again.
 """
 
 from __future__ import annotations
@@ -51,16 +53,6 @@ QUEUE_TABLE = "marts.rpt_moderation_queue"
 # int_comments_unioned to it. Marts that do not read comments (dim_posts, the topic
 # seeds...) are not rebuilt: the daily build owns them.
 VEILLE_SELECT = ("+int_comments_unioned", *(f"int_comments_unioned+,+{m}" for m in VEILLE_MARTS))
-
-ALERTS_DDL = """
-create table if not exists ops.alerted_spikes (
-    spike_id varchar primary key,
-    alerted_at timestamptz not null,
-    run_id varchar not null,
-    delivered_to varchar,
-    spike json not null
-)
-"""
 
 
 class VeilleError(RuntimeError):
@@ -265,22 +257,6 @@ def read_spikes(serving_db: Path) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (spike_started_at(r) or datetime.min.replace(tzinfo=UTC), str(r["spike_id"])))
 
 
-def _ensure_alerts_table(con) -> None:
-    con.execute("create schema if not exists ops")
-    con.execute(ALERTS_DDL)
-
-
-def alerted_spike_ids(build_db: Path) -> set[str]:
-    import duckdb
-
-    con = duckdb.connect(str(build_db))
-    try:
-        _ensure_alerts_table(con)
-        return {r[0] for r in con.execute("select spike_id from ops.alerted_spikes").fetchall()}
-    finally:
-        con.close()
-
-
 def _is_recent(spike: dict[str, Any], horizon: datetime) -> bool:
     started = spike_started_at(spike)
     return started is None or started >= horizon
@@ -300,11 +276,10 @@ def alert_new_spikes(
     un-alerted, for the task's retry. Spikes whose bucket started more than
     `settings.alert_max_age_days` before `as_of` (the run's data interval end) are
     history, not news, and are never alerted (a first run over years of comments would
-    otherwise page moderators hundreds of times).
+    otherwise page moderators hundreds of times). What was alerted is remembered in
+    `settings.alert_state_file` (see socialpulse.alert_state), never in a database.
     """
-    import json
-
-    import duckdb
+    from socialpulse.alert_state import AlertedSpike, AlertState
 
     report = AlertReport()
     spikes = read_spikes(settings.serving_db)
@@ -312,23 +287,23 @@ def alert_new_spikes(
     horizon = as_of.astimezone(UTC) - timedelta(days=settings.alert_max_age_days)
     recent = [s for s in spikes if _is_recent(s, horizon)]
     report.recent = len(recent)
-    done = alerted_spike_ids(settings.build_db)
+    state = AlertState(settings.alert_state_file, legacy_build_db=settings.build_db)
+    done = state.spike_ids
     todo = [s for s in recent if str(s["spike_id"]) not in done]
     report.already = len(recent) - len(todo)
-    if not todo:
-        return report
-    con = duckdb.connect(str(settings.build_db))
-    try:
-        for spike in todo:
-            spike_id = str(spike["spike_id"])
-            delivered = notify(spike)
-            con.execute(
-                "insert or ignore into ops.alerted_spikes values (?, now(), ?, ?, ?)",
-                [spike_id, run_id, delivered, json.dumps(jsonable(spike), ensure_ascii=False)],
+    for spike in todo:
+        spike_id = str(spike["spike_id"])
+        delivered = notify(spike)
+        state.remember(
+            AlertedSpike(
+                spike_id=spike_id,
+                alerted_at=datetime.now(UTC).isoformat(),
+                run_id=run_id,
+                delivered_to=delivered,
+                spike=jsonable(spike),
             )
-            report.alerted.append(spike_id)
-    finally:
-        con.close()
+        )
+        report.alerted.append(spike_id)
     return report
 
 

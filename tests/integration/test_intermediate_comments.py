@@ -5,7 +5,8 @@ windows, each against a private in-thread sandbox whose "today" is the day after
 `_ds`), one load, then `dbt build` of staging and the posts and comments intermediate
 models (`--target-path` under tmp). `int_comments_unioned` must hold exactly the
 world's comments and replies of the posts read, each once, as of its latest extraction,
-and nothing that identifies a commenter: no name, handle or platform user id.
+with the comment's own link exactly as the sandbox's ids give it where the platform
+allows one, and nothing that identifies a commenter: no name, handle or platform user id.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC
+from urllib.parse import quote
 
 import duckdb
 import pytest
@@ -48,6 +50,8 @@ SELECT = (
     "int_*__comments_deduplicated",
     "int_comments_unioned",
 )
+LINKED_COMMENTS = ("facebook", "x", "linkedin", "mastodon")
+"""Platforms where every comment has a link of its own (Bluesky: the account's replies only)."""
 PSEUDONYM = re.compile(r"[0-9a-f]{32}")
 FULL_NAME = re.compile(
     r"\b(?:{})\s+(?:{})\b".format(
@@ -123,8 +127,7 @@ def truth_all() -> dict:
     return truth(seed=SEED, today=SANDBOX_TODAY, start=FIRST_POST_DAY, end=RUN_DS)
 
 
-@pytest.fixture(scope="module")
-def world_comments() -> dict[str, Comment]:
+def comments_of_the_world() -> dict[str, Comment]:
     """The world's comments of every post of the runs' windows, by warehouse comment id."""
     world, cutoff = World(SEED), day_start(RUN_DS + DAY)
     found: dict[str, Comment] = {}
@@ -135,6 +138,11 @@ def world_comments() -> dict[str, Comment]:
                 key = warehouse_comment_id(account.platform, ids.post_id(post), ids.comment_id(post, comment.serial))
                 found[key] = comment
     return found
+
+
+@pytest.fixture(scope="module")
+def world_comments() -> dict[str, Comment]:
+    return comments_of_the_world()
 
 
 def warehouse_comment_id(platform: str, post_id: str, comment_id: str) -> str:
@@ -161,13 +169,25 @@ def expected_comments(t: dict, platform: str) -> dict[str, dict]:
     return expected
 
 
-def expected_permalink(platform: str, row: dict, comment: Comment) -> str | None:
-    """Facebook serves the comment's URL, X's is built from the id alone; the others have none."""
+def expected_permalink(platform: str, comment: Comment) -> str | None:
+    """The comment's own link, from the ids the sandbox serves: Facebook serves it; X, LinkedIn,
+    Mastodon and the account's own Bluesky replies build it from ids; Instagram has none, nor the
+    public's Bluesky replies (their URL holds the replier's DID)."""
+    post, ids = comment.post, SANDBOX_PLATFORMS[platform]
     if platform == "facebook":
-        post = comment.post
         return f"https://www.facebook.com/{post.account.account_id}/posts/{post.serial}?comment_id={comment.serial}"
     if platform == "x":
-        return f"https://x.com/i/web/status/{row['platform_comment_id']}"
+        return f"https://x.com/i/web/status/{ids.comment_id(post, comment.serial)}"
+    if platform == "linkedin":
+        feed = f"https://www.linkedin.com/feed/update/{li.post_urn(post)}"
+        own = quote(ids.comment_id(post, comment.serial), safe="")
+        if comment.parent_serial is None:
+            return f"{feed}?commentUrn={own}"
+        return f"{feed}?commentUrn={quote(ids.comment_id(post, comment.parent_serial), safe='')}&replyUrn={own}"
+    if platform == "mastodon":
+        return f"https://{masto.INSTANCE}/statuses/{masto.reply_status_id(post, comment.serial)}"
+    if platform == "bluesky" and comment.is_from_page:
+        return f"https://bsky.app/profile/{post.account.account_id}/post/{bsky.reply_rkey(post, comment.serial)}"
     return None
 
 
@@ -196,7 +216,7 @@ def test_comments_reconcile_with_truth(comments, truth_all, world_comments, plat
             "message": want["message"],
             "created_at": want["created_at"],
             "like_count": comment.like_count,
-            "permalink_url": expected_permalink(platform, row, comment),
+            "permalink_url": expected_permalink(platform, comment),
             # the latest run that read the post is the comment's latest extraction
             "_ds": max(ds for ds in RUN_DAYS if in_window(post["created_at"], ds)),
         }
@@ -207,6 +227,14 @@ def test_comments_reconcile_with_truth(comments, truth_all, world_comments, plat
     # the reconciliation covers replies and the account's own answers, not only top-level comments
     assert any(r["parent_comment_id"] for r in got_rows), f"{platform}: no reply landed"
     assert any(r["is_by_account"] for r in got_rows), f"{platform}: no answer by the account landed"
+    # and links where the platform allows them: every comment, or the account's own replies only
+    linked = {r["comment_id"] for r in got_rows if r["permalink_url"]}
+    if platform in LINKED_COMMENTS:
+        assert linked == set(got), f"{platform}: {len(got) - len(linked)} comments without a link"
+    elif platform == "bluesky":
+        assert linked == {r["comment_id"] for r in got_rows if r["is_by_account"]} and linked
+    else:
+        assert not linked, f"{platform}: a comment link the platform does not give"
 
 
 def identities(platform: str, comment: Comment) -> set[str]:

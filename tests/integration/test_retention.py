@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -23,7 +26,7 @@ from socialpulse.load import load_landing
 from socialpulse.publish import publish
 from socialpulse.retention import COMMENT_TEXTS, landed_texts_before
 from socialpulse.runner import dag_test, ensure_airflow, pipeline_env
-from socialpulse.settings import Settings
+from socialpulse.settings import REPO_ROOT, Settings
 from socialpulse.veille import VEILLE_MARTS, dbt_build
 
 pytestmark = pytest.mark.integration
@@ -139,6 +142,7 @@ def purged(sandbox_url, tmp_path_factory):
                 settings.serving_db, f"select count(message) from marts.fct_comments where created_at >= '{CUTOFF}'"
             ),
             "leaks_before": leaks(settings.build_db, sorted(old_texts - new_texts), sorted(new_texts)),
+            "labels": labels(settings.build_db),
         }
 
         env = pipeline_env(settings, sandbox_url)
@@ -163,6 +167,116 @@ def purged(sandbox_url, tmp_path_factory):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+LABELS = ("is_question", "topics", "main_topic", "is_abusive", "abuse_categories")
+FCT_LABELS = f"select comment_id, created_at, message, {', '.join(LABELS)} from marts.fct_comments"
+
+
+def labels(db_path) -> dict:
+    """What the comment labels feed, by comment: fct_comments' labels (and creation, text), the
+    topic bridge, and the topic series of rpt_topic_trends (hashtags are read from texts: not compared)."""
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        facts = {
+            r[0]: {"created_at": r[1], "message": r[2], **dict(zip(LABELS, r[3:], strict=True))}
+            for r in con.execute(FCT_LABELS).fetchall()
+        }
+        bridge = set(con.execute("select comment_id, topic, topic_weight from marts.bdg_comment_topics").fetchall())
+        trends = sorted(
+            con.execute("select * from marts.rpt_topic_trends where dimension = 'topic'").fetchall(),
+            key=repr,
+        )
+    finally:
+        con.close()
+    return {"facts": facts, "bridge": bridge, "trends": trends}
+
+
+def recipe_from_the_docs() -> str:
+    """The SQL that docs block `comment_labels` (dbt_project/models/marts/veille.md) gives to put
+    the labels back into a build database rebuilt from scratch."""
+    docs = (REPO_ROOT / "dbt_project" / "models" / "marts" / "veille.md").read_text(encoding="utf-8")
+    block = docs.split("{% docs comment_labels %}", 1)[1].split("{% enddocs %}", 1)[0]
+    found = re.search(r"```sql\n(.*?)```", block, re.S)
+    assert found, "the comment_labels docs lost their recipe"
+    return found[1]
+
+
+def run_dbt(settings: Settings, *args: str, env: dict[str, str] | None = None) -> None:
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "build",
+            *args,
+            "--project-dir",
+            str(settings.dbt_project_dir),
+            "--profiles-dir",
+            str(settings.dbt_project_dir),
+            "--target-path",
+            str(settings.home / "dbt" / "test"),
+            "--log-path",
+            str(settings.home / "dbt" / "test-logs"),
+            "--vars",
+            f'{{"as_of": "{RUN.isoformat()}"}}',
+        ],
+        cwd=settings.dbt_project_dir,
+        env={**os.environ, **settings.dbt_env(), **(env or {})},
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:]
+
+
+@pytest.fixture(scope="module")
+def rebuilt(purged, tmp_path_factory):
+    """After the purge: the comment marts rebuilt (1) as the next build does, (2) with
+    `--full-refresh` and an edited abuse lexicon, (3) in a build database rebuilt from
+    scratch (landing loaded again, labels put back by the docs' recipe)."""
+    settings = purged["settings"]
+    found = {}
+    dbt_build(settings, [f"+{m}" for m in VEILLE_MARTS], as_of=RUN, echo=lambda _: None)
+    found["rebuilt"] = labels(settings.build_db)
+
+    lexicon = tmp_path_factory.mktemp("lexicon") / "abuse_lexicon.csv"
+    lexicon.write_text("term,category,note\nzzqxwvk,insulte,a word nobody writes\n", encoding="utf-8")
+    edited = {"SOCIALPULSE_ABUSE_LEXICON": str(lexicon)}
+    # the unit tests classify with the seed's lexicon: not with this one
+    run_dbt(
+        settings,
+        "--full-refresh",
+        "--select",
+        *(f"int_comment_labels+,+{m}" for m in VEILLE_MARTS),
+        "--indirect-selection",
+        "cautious",
+        "--exclude-resource-type",
+        "unit_test",
+        env=edited,
+    )
+    found["full_refresh_edited"] = labels(settings.build_db)
+
+    previous = os.environ.get("SOCIALPULSE_BUILD_DB")
+    os.environ["SOCIALPULSE_BUILD_DB"] = str(settings.home / "rebuilt.duckdb")
+    try:
+        fresh = Settings.from_env()
+        con = duckdb.connect(str(fresh.build_db))
+        try:
+            con.execute(recipe_from_the_docs().replace("data/warehouse.duckdb", str(settings.serving_db)))
+        finally:
+            con.close()
+        load_landing(fresh.build_db, fresh.landing_dir)
+        load_landing(fresh.build_db, fresh.landing_dir, hourly=True)
+        dbt_build(fresh, [f"+{m}" for m in VEILLE_MARTS], as_of=RUN, echo=lambda _: None)
+        found["from_scratch"] = labels(fresh.build_db)
+    finally:
+        if previous is None:
+            os.environ.pop("SOCIALPULSE_BUILD_DB", None)
+        else:
+            os.environ["SOCIALPULSE_BUILD_DB"] = previous
+    return found
+
+
+def expired_ids(state: dict) -> set[str]:
+    return {cid for cid, f in state["facts"].items() if f["created_at"] < CUTOFF}
 
 
 def test_the_setup_has_texts_on_both_sides_of_the_cutoff(purged):
@@ -223,3 +337,59 @@ def test_a_rerun_finds_nothing_and_rewrites_nothing(purged):
         purged["serving_after_first"].st_ino,
         purged["serving_after_first"].st_mtime_ns,
     )
+
+
+def test_the_labels_setup_would_show_a_loss(purged):
+    """Purged comments must carry labels a text-less classification would not give (a question, a
+    topic, abuse), or keeping them would prove nothing; likewise retained abusive comments for the edit."""
+    facts = purged["before"]["labels"]["facts"]
+    old = [facts[c] for c in expired_ids(purged["before"]["labels"])]
+    assert len(old) > 100
+    assert sum(f["is_question"] for f in old) > 10 and sum(f["is_abusive"] for f in old) > 0
+    assert sum(f["topics"] != "autre" for f in old) > 10
+    assert sum(f["is_abusive"] for f in facts.values() if f["created_at"] >= CUTOFF) > 0
+
+
+def test_purged_comments_keep_exactly_their_labels_through_the_next_build(purged, rebuilt):
+    before, after = purged["before"]["labels"], rebuilt["rebuilt"]
+    old = expired_ids(before)
+    assert set(after["facts"]) == set(before["facts"])
+    assert all(after["facts"][c]["message"] is None for c in old)  # the texts are gone ...
+    changed = [
+        (c, {k: before["facts"][c][k] for k in LABELS}, {k: after["facts"][c][k] for k in LABELS})
+        for c in before["facts"]
+        if any(before["facts"][c][k] != after["facts"][c][k] for k in LABELS)
+    ]
+    # ... not the labels
+    assert not changed, f"{len(changed)} comments changed labels (id, before, after): {changed[:5]}"
+    assert after["bridge"] == before["bridge"]
+    assert after["trends"] == before["trends"]
+
+
+def test_a_full_refresh_keeps_purged_labels_and_an_edit_still_reaches_held_texts(purged, rebuilt):
+    """`--full-refresh` with an abuse lexicon that matches nothing: the comments whose text is held
+    are reclassified (none is abusive any more), the purged ones keep the labels of their text."""
+    before, after = purged["before"]["labels"], rebuilt["full_refresh_edited"]
+    old = expired_ids(before)
+    for c, was in before["facts"].items():
+        now = after["facts"][c]
+        if c in old:
+            assert {k: now[k] for k in LABELS} == {k: was[k] for k in LABELS}, c
+        else:
+            assert (now["is_abusive"], now["abuse_categories"]) == (False, None), c
+            assert (now["is_question"], now["topics"], now["main_topic"]) == (
+                was["is_question"],
+                was["topics"],
+                was["main_topic"],
+            ), c
+    assert any(before["facts"][c]["is_abusive"] for c in old)
+
+
+def test_a_build_database_rebuilt_from_scratch_gets_the_labels_back_by_the_docs_recipe(purged, rebuilt):
+    before, after = purged["before"]["labels"], rebuilt["from_scratch"]
+    assert set(after["facts"]) == set(before["facts"])
+    assert all(after["facts"][c]["message"] is None for c in expired_ids(before))
+    assert {c: {k: f[k] for k in LABELS} for c, f in after["facts"].items()} == {
+        c: {k: f[k] for k in LABELS} for c, f in before["facts"].items()
+    }
+    assert after["bridge"] == before["bridge"]

@@ -1,6 +1,8 @@
 """La veille through Airflow: `airflow dags test socialpulse_veille` for two consecutive hours
 (and a rerun of the second) against a sandbox child process over HTTP. The sandbox's world
-says which comments exist when; a local webhook counts the alerts.
+says which comments exist when; a local webhook counts the alerts. Then, on a copy of that
+home, the build database deleted and rebuilt from landing, and the next hour: no spike is
+alerted twice.
 
 The history before those hours (five weeks, so that the trend baseline is complete and
 the 17 November 2026 strike shows as spikes) is extracted, loaded, built and published
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
@@ -22,6 +25,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sandbox.truth import truth
+from socialpulse.alert_state import read_alerted
 from socialpulse.config import load_accounts
 from socialpulse.extract import extract_account
 from socialpulse.landing import list_partitions
@@ -41,6 +45,7 @@ SEED = 42
 HISTORY_DAYS = 35  # the trend baseline compares four previous weeks
 HOUR_1 = datetime(2026, 11, 19, 23, tzinfo=UTC)  # logical date: data interval [22:00, 23:00)
 HOUR_2 = datetime(2026, 11, 20, 0, tzinfo=UTC)  # [23:00, 24:00)
+HOUR_3 = datetime(2026, 11, 20, 1, tzinfo=UTC)  # [00:00, 01:00): the run after a rebuild
 OVERLAP = timedelta(hours=2)
 # landing column that identifies a comment, per platform
 ID_FIELD = {
@@ -156,6 +161,7 @@ def veille(tmp_path_factory):
                 "posts_before_rerun": posts_before_rerun,
                 "hook": hook,
                 "others_before": others_before,
+                "sandbox_url": url,
             }
     finally:
         hook.stop()
@@ -262,7 +268,61 @@ def test_each_spike_raises_one_alert_across_runs_and_one_post_each(veille):
     assert sorted(posted) == sorted(logged)
     assert all(p["path"] == "/alerts/secret-path" for p in veille["hook"].posts)
     assert len(veille["hook"].posts) == veille["posts_before_rerun"]
-    state = build_query(settings, "select spike_id, delivered_to from ops.alerted_spikes")
-    assert {s for s, _ in state} == spikes and {d for _, d in state} == {"127.0.0.1"}
+    state = read_alerted(settings.alert_state_file)
+    assert {s.spike_id for s in state} == spikes and {s.delivered_to for s in state} == {"127.0.0.1"}
     for run in veille["out"].values():
         assert "secret-path" not in run
+
+
+@pytest.fixture(scope="module")
+def rebuilt(veille, tmp_path_factory):
+    """A copy of the veille's SOCIALPULSE_HOME after its runs (the one the other tests read stays
+    as it is), whose build database is deleted and rebuilt from landing; then the next hour runs."""
+    home = tmp_path_factory.mktemp("rebuilt") / "data"
+    shutil.copytree(veille["settings"].home, home)
+    old = dict(os.environ)
+    hook = Webhook()
+    try:
+        os.environ["SOCIALPULSE_HOME"] = str(home)
+        for name in ("SOCIALPULSE_BUILD_DB", "SOCIALPULSE_SERVING_DB"):  # the first home's: not these
+            os.environ.pop(name, None)
+        settings = Settings.from_env()
+        assert settings.build_db.parent == home and settings.serving_db.parent == home
+        alerted_before = read_alerted(settings.alert_state_file)
+        settings.build_db.unlink()
+        load_landing(settings.build_db, settings.landing_dir)
+        load_landing(settings.build_db, settings.landing_dir, hourly=True)
+        dbt_build(settings, [f"+{m}" for m in VEILLE_MARTS], as_of=HOUR_2, echo=lambda _: None)
+        env = pipeline_env(settings, veille["sandbox_url"])
+        ensure_airflow(env)
+        env[f"AIRFLOW_CONN_{WEBHOOK_CONN_ID.upper()}"] = json.dumps(
+            {"conn_type": "http", "host": "127.0.0.1", "port": hook.port, "schema": "http",
+             "extra": {"endpoint": "/alerts/secret-path"}}
+        )  # fmt: skip
+        output = dag_test("socialpulse_veille", HOUR_3, env, settings)
+        yield {"settings": settings, "alerted_before": alerted_before, "output": output, "hook": hook}
+    finally:
+        hook.stop()
+        os.environ.clear()
+        os.environ.update(old)
+
+
+def test_a_rebuilt_build_database_does_not_alert_old_spikes_again(rebuilt):
+    """The alert state lives outside the build database: deleted and rebuilt from landing, the
+    next hour's run alerts no spike alerted before (one new by then is alerted once)."""
+    settings = rebuilt["settings"]
+    before = {s.spike_id for s in rebuilt["alerted_before"]}
+    assert before, "no spike alerted before the rebuild: the test proves nothing"
+    # the rebuilt build database holds no alert state
+    assert not build_query(settings, "select * from information_schema.tables where table_schema = 'ops'")
+    again = alerted_ids(rebuilt["output"])
+    assert not set(again) & before, f"re-alerted after the rebuild: {sorted(set(again) & before)}"
+    assert sorted(again) == sorted(set(again))
+    con = duckdb.connect(str(settings.serving_db), read_only=True)
+    try:
+        spikes = {r[0] for r in con.execute("select spike_id from marts.rpt_topic_spikes").fetchall()}
+    finally:
+        con.close()
+    assert before <= spikes  # the rebuilt database finds the same spikes, under the same ids
+    assert {s.spike_id for s in read_alerted(settings.alert_state_file)} == before | set(again)
+    assert [p["json"]["spike"]["spike_id"] for p in rebuilt["hook"].posts] == again

@@ -7,7 +7,9 @@ windows, each against a private in-thread sandbox whose "today" is the day after
 temporary SOCIALPULSE_HOME (`--indirect-selection cautious`: only the tests of the
 models built, as the topics test does). Then, against the sandbox's truth:
 
-* the moderation queue at AS_OF is exactly the truth's open questions then;
+* the moderation queue at AS_OF is exactly the truth's open questions then, each
+  linked to the comment itself exactly as the sandbox's ids give it where the
+  platform allows, else to its post;
 * answered_at is the account's first reply to each comment;
 * the response-time report is recomputed from the truth;
 * the question flag's precision and recall against the world's own flags (reported,
@@ -47,7 +49,14 @@ from socialpulse.settings import REPO_ROOT, Settings
 from tests.conftest import RUN_DS, SANDBOX_TODAY
 from tests.integration._dbt_harness import DBT, rows
 from tests.integration._snapshot_platforms import FAST, FIRST_POST_DAY, RUN_DAYS, WINDOW_DAYS
-from tests.integration.test_intermediate_comments import FULL_NAME, expected_comments, identities
+from tests.integration.test_intermediate_comments import (
+    FULL_NAME,
+    LINKED_COMMENTS,
+    comments_of_the_world,
+    expected_comments,
+    expected_permalink,
+    identities,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -155,6 +164,12 @@ def truth_comments() -> dict[str, dict]:
     return found
 
 
+@pytest.fixture(scope="module")
+def world():
+    """The world's comments (sandbox.world.Comment) of the posts the runs read, by warehouse comment id."""
+    return comments_of_the_world()
+
+
 def first_account_replies(comments: dict[str, dict]) -> dict[str, datetime]:
     """The earliest reply by the account to each comment, by comment id."""
     first: dict[str, datetime] = {}
@@ -165,7 +180,7 @@ def first_account_replies(comments: dict[str, dict]) -> dict[str, datetime]:
     return first
 
 
-def test_the_moderation_queue_is_the_truths_open_questions_at_as_of(marts, truth_comments):
+def test_the_moderation_queue_is_the_truths_open_questions_at_as_of(marts, truth_comments, world):
     facts = {r["comment_id"]: r for r in marts["fct_comments"]}
     answers = first_account_replies(truth_comments)
     expected = {
@@ -195,10 +210,13 @@ def test_the_moderation_queue_is_the_truths_open_questions_at_as_of(marts, truth
         assert r["account_id"] == want["account_id"] and r["platform"] == want["platform"]
         assert r["topic"] == main_topic(taxonomy, want["message"])
         assert r["message"] == want["message"]
-        # where to answer: the comment's own link (Facebook, X), else its post's
-        own = facts[r["comment_id"]]["permalink_url"]
-        assert r["has_comment_permalink"] == (own is not None) == (r["platform"] in ("facebook", "x"))
+        # where to answer: the comment's own link as its ids give it (Facebook, X, LinkedIn,
+        # Mastodon; the public's Bluesky replies and Instagram have none), else its post's
+        own = expected_permalink(r["platform"], world[r["comment_id"]])
+        assert facts[r["comment_id"]]["permalink_url"] == own
+        assert r["has_comment_permalink"] == (own is not None) == (r["platform"] in LINKED_COMMENTS)
         assert r["permalink_url"] == (own or want["post"]["permalink_url"]) and r["permalink_url"]
+    assert {r["platform"] for r in queue if r["has_comment_permalink"]} == set(LINKED_COMMENTS)
     # the queue is not trivially the unanswered ones: some were answered after AS_OF
     assert any(key in answers and answers[key] > AS_OF for key in expected)
     assert any(key in answers and answers[key] <= AS_OF for key, c in truth_comments.items() if c["is_question"])

@@ -1,5 +1,6 @@
-"""The spike notifier and the veille's alert bookkeeping, against a real local HTTP webhook
-and real DuckDB files: one alert per spike, never twice, secrets never logged."""
+"""The spike notifier and the veille's alert bookkeeping, against a real local HTTP webhook,
+a real serving DuckDB file and the real state file: one alert per spike, never twice,
+secrets never logged."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import duckdb
 import pytest
 
+from socialpulse.alert_state import read_alerted
 from socialpulse.notifiers import WEBHOOK_CONN_ID, AlertDeliveryError, SpikeAlertNotifier
 from socialpulse.veille import alert_new_spikes, describe, read_spikes
 
@@ -190,12 +192,9 @@ def test_each_spike_is_alerted_once_across_runs(dbs, webhook, caplog, capfd):
     assert [p["json"]["spike"]["spike_id"] for p in webhook.posts] == ["a", "b", "c"]
     assert _all_logs(caplog, capfd).count("Topic spike alert:") == 3
 
-    con = duckdb.connect(str(dbs.build_db), read_only=True)
-    try:
-        state = con.execute("select spike_id, run_id, delivered_to from ops.alerted_spikes order by 1").fetchall()
-    finally:
-        con.close()
+    state = sorted((s.spike_id, s.run_id, s.delivered_to) for s in read_alerted(dbs.alert_state_file))
     assert state == [("a", "r1", "127.0.0.1"), ("b", "r1", "127.0.0.1"), ("c", "r3", "127.0.0.1")]
+    assert not dbs.build_db.exists()  # the bookkeeping never touches the build database
 
 
 def test_old_spikes_are_history_not_news(dbs, no_webhook):

@@ -174,3 +174,149 @@ def test_republish_replaces_only_the_given_marts_and_keeps_the_rest_as_published
     assert [p.name for p in settings.exports_dir.glob("*.parquet")] == ["fct_comments.parquet"]
     with pytest.raises(ValueError):
         republish(settings.serving_db, build_db=settings.build_db, tables=["raw.facebook__comments"])
+
+
+# -- the alert state: outside the build database ---------------------------------------------
+
+ALERT_AS_OF = datetime(2026, 11, 20, tzinfo=UTC)
+# what earlier versions kept in the build database, as they created it
+LEGACY_DDL = """
+create table ops.alerted_spikes (
+    spike_id varchar primary key,
+    alerted_at timestamptz not null,
+    run_id varchar not null,
+    delivered_to varchar,
+    spike json not null
+)
+"""
+
+
+def _spike(spike_id: str, value: str = "transports") -> dict:
+    return {
+        "spike_id": spike_id,
+        "granularity": "hour",
+        "dimension": "topic",
+        "value": value,
+        "topic": value,
+        "started_at": ALERT_AS_OF - timedelta(hours=3),
+        "comment_count": 42,
+        "baseline_median": 4.0,
+        "robust_z": 16.5,
+        "is_ongoing": True,
+    }
+
+
+def _publish_spikes(serving_db, spikes: list[dict]) -> None:
+    """A serving database whose marts.rpt_topic_spikes holds `spikes`."""
+    serving_db.parent.mkdir(parents=True, exist_ok=True)
+    _db(
+        serving_db,
+        [
+            "create schema if not exists marts",
+            "create or replace table marts.rpt_topic_spikes (spike_id varchar, granularity varchar, "
+            "dimension varchar, value varchar, topic varchar, started_at timestamptz, comment_count bigint, "
+            "baseline_median double, robust_z double, is_ongoing boolean)",
+            *(
+                "insert into marts.rpt_topic_spikes values ("
+                f"'{s['spike_id']}', 'hour', 'topic', '{s['value']}', '{s['topic']}', "
+                f"'{s['started_at'].isoformat()}', 42, 4.0, 16.5, true)"
+                for s in spikes
+            ),
+        ],
+    )
+
+
+class Recorder:
+    """A notify callable that records what it was asked to send (log-only delivery)."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def __call__(self, spike: dict) -> str | None:
+        self.sent.append(str(spike["spike_id"]))
+        return None
+
+
+def _rebuild_build_db(settings) -> None:
+    """What a rebuild from scratch leaves: a new build database file, whatever the old one held."""
+    settings.build_db.unlink(missing_ok=True)
+    _db(settings.build_db, ["create schema marts", "create table marts.fct_comments as select 'rebuilt' as message"])
+
+
+def test_rebuilding_the_build_database_does_not_alert_old_spikes_again(settings):
+    from socialpulse.alert_state import read_alerted
+    from socialpulse.veille import alert_new_spikes
+
+    notify = Recorder()
+    _publish_spikes(settings.serving_db, [_spike("a"), _spike("b", "lycees")])
+    _rebuild_build_db(settings)
+    first = alert_new_spikes(settings, notify, as_of=ALERT_AS_OF, run_id="r1")
+    assert sorted(first.alerted) == ["a", "b"]
+
+    _rebuild_build_db(settings)  # deleted and rebuilt: the state is not in it
+    second = alert_new_spikes(settings, notify, as_of=ALERT_AS_OF + timedelta(hours=1), run_id="r2")
+    assert second.alerted == [] and second.already == 2
+
+    # a new spike after the rebuild is alerted, once
+    _publish_spikes(settings.serving_db, [_spike("a"), _spike("b", "lycees"), _spike("c", "culture")])
+    third = alert_new_spikes(settings, notify, as_of=ALERT_AS_OF + timedelta(hours=2), run_id="r3")
+    settings.build_db.unlink()
+    fourth = alert_new_spikes(settings, notify, as_of=ALERT_AS_OF + timedelta(hours=3), run_id="r4")
+    assert third.alerted == ["c"] and fourth.alerted == [] and fourth.already == 3
+    assert sorted(notify.sent) == ["a", "b", "c"]
+
+    # the state: one JSON object per spike, under SOCIALPULSE_HOME, outside both databases
+    assert settings.alert_state_file.parent == settings.home / "state"
+    state = read_alerted(settings.alert_state_file)
+    assert [(s.spike_id, s.run_id) for s in state] == [("a", "r1"), ("b", "r1"), ("c", "r3")]
+    assert state[2].spike["value"] == "culture" and state[2].spike["started_at"] == "2026-11-19T21:00:00+00:00"
+    assert [p.name for p in settings.alert_state_file.parent.iterdir()] == ["alerted_spikes.jsonl"]  # no temp left
+    assert not settings.build_db.exists()  # alerting never creates the build database
+
+
+def test_spikes_alerted_in_the_build_database_are_carried_over_once(settings):
+    from socialpulse.alert_state import read_alerted
+    from socialpulse.veille import alert_new_spikes
+
+    settings.build_db.parent.mkdir(parents=True, exist_ok=True)
+    _db(
+        settings.build_db,
+        [
+            "create schema ops",
+            LEGACY_DDL,
+            "insert into ops.alerted_spikes values ('a', '2026-11-18 10:00:00+00', 'old-run', 'hooks.example', "
+            '\'{"spike_id": "a", "value": "transports"}\')',
+        ],
+    )
+    _publish_spikes(settings.serving_db, [_spike("a"), _spike("b", "lycees")])
+    notify = Recorder()
+    report = alert_new_spikes(settings, notify, as_of=ALERT_AS_OF, run_id="r1")
+    assert report.alerted == ["b"] and report.already == 1 and notify.sent == ["b"]
+    state = read_alerted(settings.alert_state_file)
+    assert [(s.spike_id, s.run_id, s.delivered_to) for s in state] == [
+        ("a", "old-run", "hooks.example"),
+        ("b", "r1", None),
+    ]
+    assert state[0].alerted_at == "2026-11-18T10:00:00+00:00" and state[0].spike == {
+        "spike_id": "a",
+        "value": "transports",
+    }
+
+    # from now on the file is the state: a rebuilt build database brings nothing back
+    _rebuild_build_db(settings)
+    again = alert_new_spikes(settings, notify, as_of=ALERT_AS_OF, run_id="r2")
+    assert again.alerted == [] and notify.sent == ["b"]
+
+
+def test_a_damaged_state_file_stops_the_alerts_naming_its_line(settings):
+    from socialpulse.alert_state import AlertStateError
+    from socialpulse.veille import alert_new_spikes
+
+    _publish_spikes(settings.serving_db, [_spike("a"), _spike("b", "lycees")])
+    notify = Recorder()
+    alert_new_spikes(settings, notify, as_of=ALERT_AS_OF, run_id="r1")
+    with settings.alert_state_file.open("a", encoding="utf-8") as handle:
+        handle.write('{"spike_id": "c", "alerted_at": \n')
+    with pytest.raises(AlertStateError, match=r"alerted_spikes\.jsonl, line 3: not an alerted spike"):
+        alert_new_spikes(settings, notify, as_of=ALERT_AS_OF, run_id="r2")
+    assert notify.sent == ["a", "b"]  # nothing sent twice when the state cannot be read

@@ -30,8 +30,13 @@ final as (
         message,
         commented_at as created_at,
         likes as like_count,
-        -- a reply's URL holds its author's DID, which is never landed
-        cast(null as varchar) as permalink_url,
+        -- a reply's URL holds its author's DID, which is never landed: only the
+        -- account's own replies (author = the account's DID) get one
+        case
+            when is_from_page
+                then 'https://bsky.app/profile/' || regexp_replace(account_id, '^bluesky:', '')
+                || '/post/' || platform_comment_id
+        end as permalink_url,
         _ds,
         _extracted_at
 

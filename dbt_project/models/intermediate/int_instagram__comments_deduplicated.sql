@@ -30,7 +30,8 @@ final as (
         message,
         commented_at as created_at,
         likes as like_count,
-        -- the comments edge serves no permalink
+        -- the comments edge serves no permalink, and none can be built from ids: the
+        -- veille links to the media's permalink instead (fct_comments.post_permalink_url)
         cast(null as varchar) as permalink_url,
         _ds,
         _extracted_at

@@ -30,8 +30,16 @@ final as (
         message,
         commented_at as created_at,
         likes as like_count,
-        -- the socialActions API serves no comment URL
-        cast(null as varchar) as permalink_url,
+        -- the API serves no comment URL; linkedin.com opens one from its post's feed URL
+        -- with commentUrn (a reply: its parent's URN, then replyUrn), percent-encoded
+        'https://www.linkedin.com/feed/update/' || regexp_replace(post_id, '^linkedin:', '')
+        || case
+            when parent_comment_id is null
+                then '?commentUrn=' || url_encode(platform_comment_id)
+            else
+                '?commentUrn=' || url_encode(regexp_replace(parent_comment_id, '^linkedin:', ''))
+                || '&replyUrn=' || url_encode(platform_comment_id)
+        end as permalink_url,
         _ds,
         _extracted_at
 

@@ -6,6 +6,12 @@ comments as (
 
 ),
 
+posts as (
+
+    select * from {{ ref('int_mastodon__posts_deduplicated') }}
+
+),
+
 ranked as (
 
     select
@@ -18,25 +24,30 @@ ranked as (
 final as (
 
     select
-        comment_id,
-        platform_comment_id,
-        post_id,
-        account_id,
-        platform,
-        parent_comment_id,
-        author_pseudo_id as author_pseudonym,
+        ranked.comment_id,
+        ranked.platform_comment_id,
+        ranked.post_id,
+        ranked.account_id,
+        ranked.platform,
+        ranked.parent_comment_id,
+        ranked.author_pseudo_id as author_pseudonym,
         -- the account's own answers: the reply's account id = the account's id
-        is_from_page as is_by_account,
-        message,
-        commented_at as created_at,
-        likes as like_count,
-        -- a reply's URL holds its author's handle, which is never landed
-        cast(null as varchar) as permalink_url,
-        _ds,
-        _extracted_at
+        ranked.is_from_page as is_by_account,
+        ranked.message,
+        ranked.commented_at as created_at,
+        ranked.likes as like_count,
+        -- the reply's own `url` holds its author's handle (never landed); its status id
+        -- is that of the account's instance (its post's host), where the web app opens
+        -- /statuses/<id>
+        nullif(regexp_extract(posts.permalink_url, '^https?://[^/]+'), '')
+        || '/statuses/' || ranked.platform_comment_id as permalink_url,
+        ranked._ds,
+        ranked._extracted_at
 
     from ranked
-    where extraction_rank = 1
+    left join posts
+        on ranked.post_id = posts.post_id
+    where ranked.extraction_rank = 1
 
 )
 

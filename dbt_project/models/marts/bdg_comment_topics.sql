@@ -1,6 +1,7 @@
--- sp_topics reads the taxonomy file itself (socialpulse.dbt_udfs); the ref keeps the
--- seed, and so dim_topics, built before this bridge.
--- depends_on: {{ ref('topic_taxonomy') }}
+-- The topics of fct_comments (int_comment_labels: computed while the text existed, so
+-- a purged comment keeps its rows here); the ref keeps dim_topics built before this
+-- bridge, for the relationships test of topic.
+-- depends_on: {{ ref('dim_topics') }}
 
 with
 
@@ -14,7 +15,7 @@ classified as (
 
     select
         comment_id,
-        unnest(sp_topics(message)) as topic
+        unnest(string_split(topics, '|')) as topic
 
     from comments
 

@@ -1,7 +1,7 @@
--- The UDFs (socialpulse.dbt_udfs) read the lexicon and the taxonomy files themselves;
--- the refs keep the lexicon seed and dim_topics (so the taxonomy seed) built before
--- this model, for lineage and for the relationships test of main_topic.
--- depends_on: {{ ref('abuse_lexicon') }}
+-- The labels (question, topics, abuse) come from int_comment_labels, computed while
+-- each text existed: a comment whose text the retention purge erased keeps them.
+-- The ref keeps dim_topics built before this model, for the relationships test of
+-- main_topic.
 -- depends_on: {{ ref('dim_topics') }}
 
 with
@@ -9,6 +9,12 @@ with
 comments as (
 
     select * from {{ ref('int_comments_unioned') }}
+
+),
+
+labels as (
+
+    select * from {{ ref('int_comment_labels') }}
 
 ),
 
@@ -36,13 +42,15 @@ classified as (
 
     select
         comments.*,
-        sp_is_question(comments.message) as is_question,
-        array_to_string(sp_topics(comments.message), '|') as topics,
-        sp_main_topic(comments.message) as main_topic,
-        sp_is_abusive(comments.message) as is_abusive,
-        nullif(array_to_string(sp_abuse_categories(comments.message), '|'), '') as abuse_categories
+        labels.is_question,
+        labels.topics,
+        labels.main_topic,
+        labels.is_abusive,
+        labels.abuse_categories
 
     from comments
+    left join labels
+        on comments.comment_id = labels.comment_id
 
 ),
 

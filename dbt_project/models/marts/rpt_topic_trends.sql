@@ -13,13 +13,21 @@
 {%- set min_comments_day = var('topic_spike_min_comments_day', 50) -%}
 {%- set merge_gap = var('topic_spike_merge_gap', 1) -%}
 
--- sp_topics (socialpulse.dbt_udfs) classifies each comment with the taxonomy; dim_topics
--- gives every topic a row in every bucket, zero included.
+-- A comment's topics are its labels (int_comment_labels: computed while the text
+-- existed, so comments past the retention keep theirs); its hashtags are read from
+-- the text, so they go with it. dim_topics gives every topic a row in every bucket,
+-- zero included.
 with
 
 comments as (
 
     select * from {{ ref('int_comments_unioned') }}
+
+),
+
+labels as (
+
+    select * from {{ ref('int_comment_labels') }}
 
 ),
 
@@ -30,26 +38,28 @@ topics as (
 ),
 
 -- the public's comments and replies (the account's own answers are no trend), each
--- classified once: its topics (multi-label) and its hashtags, folded
+-- with its topics (multi-label) and its hashtags, folded
 labelled as materialized (
 
     select
-        comment_id,
-        post_id,
-        platform,
-        author_pseudonym,
-        created_at,
-        like_count,
-        sp_topics(message) as topics,
+        comments.comment_id,
+        comments.post_id,
+        comments.platform,
+        comments.author_pseudonym,
+        comments.created_at,
+        comments.like_count,
+        string_split(labels.topics, '|') as topics,
         list_distinct(
             list_transform(
-                regexp_extract_all(coalesce(message, ''), '#([\pL\pN_]+)', 1),
+                regexp_extract_all(coalesce(comments.message, ''), '#([\pL\pN_]+)', 1),
                 lambda tag: '#' || lower(strip_accents(tag))
             )
         ) as hashtags
 
     from comments
-    where not is_by_account
+    left join labels
+        on comments.comment_id = labels.comment_id
+    where not comments.is_by_account
 
 ),
 
