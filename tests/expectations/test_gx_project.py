@@ -14,8 +14,48 @@ from socialpulse.landing_schemas import SCHEMAS, schema_for
 from socialpulse.quality import open_context, suite_parameters, validation_definitions
 
 REPO = CONTEXT_ROOT.parent
-MART_CONTRACTS = REPO / "dbt_project" / "models" / "marts" / "_marts__models.yml"
-MARTS = ("fct_account_daily", "fct_post_engagement", "dim_posts", "dim_accounts")
+MART_CONTRACTS = REPO / "dbt_project" / "models" / "marts"  # _marts__*.yml
+MARTS = (
+    "fct_account_daily",
+    "fct_post_engagement",
+    "dim_posts",
+    "dim_accounts",
+    "dim_dates",
+    "dim_platforms",
+    "dim_topics",
+    "bdg_post_topics",
+    "fct_post_snapshots",
+    "fct_post_daily",
+    "fct_topic_engagement_daily",
+    "rpt_weekly_comparison",
+    "rpt_top_posts_weekly",
+    "rpt_best_format",
+    "rpt_best_hour",
+    "fct_audience_daily",
+    "rpt_youth_audience_monthly",
+    "fct_carbon_daily",
+    "fct_carbon_post_daily",
+    "fct_comments",
+    "bdg_comment_topics",
+    "rpt_moderation_queue",
+    "rpt_response_times_weekly",
+    "rpt_topic_trends",
+    "rpt_topic_spikes",
+)
+# Bridges have three columns: their structure and three value checks make a full suite.
+NARROW_MARTS = {"marts.bdg_post_topics", "marts.bdg_comment_topics"}
+# Marts with no date the run bounds, and why (every other suite bounds one by the audited ds).
+NOT_BOUND_BY_THE_RUN = {
+    "marts.dim_platforms": "no date",
+    "marts.dim_topics": "no date",
+    "marts.bdg_post_topics": "no date",
+    "marts.bdg_comment_topics": "no date",
+    # comments are listed without a time window (raw.*__comments): a backfill sees newer ones
+    "marts.fct_comments": "comments",
+    "marts.rpt_response_times_weekly": "comments",
+    "marts.rpt_topic_trends": "comments",
+    "marts.rpt_topic_spikes": "comments",
+}
 SUITES = [f"raw.{p}__{e}" for p, e in sorted(SCHEMAS)] + [f"marts.{m}" for m in MARTS]
 PANDAS_KIND = {  # what DuckDB types look like once read with .df()
     "varchar": "str",
@@ -24,6 +64,9 @@ PANDAS_KIND = {  # what DuckDB types look like once read with .df()
     "boolean": "bool",
     "date": "datetime64",
     "timestamp with time zone": "Timestamp",
+    "timestamptz": "Timestamp",
+    "integer": "int32",  # Int32 when nullable: same numpy scalar type
+    "timestamp": "datetime64",
 }
 
 
@@ -69,7 +112,7 @@ def test_every_suite_is_non_empty_and_validated_by_one_definition(context, defin
     suites = {s.name: s for s in context.suites.all()}
     assert sorted(suites) == sorted(SUITES)
     for name, suite in suites.items():
-        assert len(suite.expectations) >= 10, name
+        assert len(suite.expectations) >= (7 if name in NARROW_MARTS else 10), name
         assert suite.meta.get("row_id_columns"), f"{name}: meta.row_id_columns names the rows in messages"
     assert sorted(definitions) == sorted(SUITES)
     assert len(context.validation_definitions.all()) == len(SUITES)
@@ -115,7 +158,11 @@ def test_raw_suite_matches_the_landing_contract(entity):
 @pytest.mark.skipif(not MART_CONTRACTS.exists(), reason="dbt mart contracts not in this checkout")
 @pytest.mark.parametrize("model", MARTS)
 def test_mart_suite_matches_the_dbt_contract(model):
-    models = {m["name"]: m for m in yaml.safe_load(MART_CONTRACTS.read_text())["models"]}
+    models = {
+        m["name"]: m
+        for path in sorted(MART_CONTRACTS.glob("_marts__*.yml"))
+        for m in yaml.safe_load(path.read_text())["models"]
+    }
     contract = {c["name"]: PANDAS_KIND[c["data_type"]] for c in models[model]["columns"]}
     suite = _suite_json(f"marts.{model}")
     assert _column_set(suite) == set(contract)
@@ -141,5 +188,8 @@ def test_every_suite_parameter_is_provided_by_the_audit(suite):
     text = json.dumps(_suite_json(suite))
     provided = suite_parameters(date(2026, 11, 19))
     used = {part.split('"')[0] for part in text.split('{"$PARAMETER": "')[1:]}
-    assert used, f"{suite} bounds no date"
+    if suite in NOT_BOUND_BY_THE_RUN:
+        assert not used, f"{suite} bounds a date: take it out of NOT_BOUND_BY_THE_RUN"
+    else:
+        assert used, f"{suite} bounds no date"
     assert used <= set(provided)
