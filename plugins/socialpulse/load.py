@@ -97,18 +97,54 @@ def _sql_list(values: list[str]) -> str:
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
-def _check_columns(con: duckdb.DuckDBPyConnection, files: list[Path], platform: str, entity: str) -> None:
+def _check_columns(
+    con: duckdb.DuckDBPyConnection, items: list[tuple[Partition, Path]], platform: str, entity: str, run_id: str
+) -> None:
+    """Refuse an entity whose landing files do not have the landing schema's columns
+    (an API field renamed or removed upstream): the offending file's rows go to the
+    `audit` schema, with a line in `audit.failures`, and the load stops loudly."""
     expected = schema_for(platform, entity).names
-    for f in files:
+    for part, f in items:
         query = f"describe select * from read_parquet('{f.as_posix()}', hive_partitioning = false)"
         cols = [r[0] for r in con.execute(query).fetchall()]
         if cols != expected:
             missing = sorted(set(expected) - set(cols))
             extra = sorted(set(cols) - set(expected))
-            raise LoadError(
+            reason = (
                 f"{f}: columns differ from the {platform}/{entity} landing schema "
                 f"(missing {missing}, unexpected {extra}); nothing was loaded for this entity"
             )
+            table = _quarantine(con, part, f, reason, run_id)
+            raise LoadError(f"{reason}. The file's rows are in {table} of the build database.")
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, part: Partition, path: Path, reason: str, run_id: str) -> str:
+    """Copy a refused landing file's rows to `audit.raw__<platform>__<entity>`."""
+    from socialpulse.quality import AUDIT_FAILURES_DDL, audit_table
+
+    suite = raw_table(part.platform, part.entity)
+    table = audit_table(suite)
+    label = f"ds={part.ds.isoformat()} account={part.account_key}"
+    con.execute("begin transaction")
+    try:
+        con.execute("create schema if not exists audit")
+        con.execute(AUDIT_FAILURES_DDL)
+        con.execute(
+            f"create or replace table {table} as select *, ? as _landing_file, ? as _audit_run_id, "
+            "'landing_columns_match' as _audit_expectation, 'critical' as _audit_severity "
+            "from read_parquet(?, hive_partitioning = false)",
+            [f"landing/{part.relpath()}", run_id, path.as_posix()],
+        )
+        rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+        con.execute(
+            "insert into audit.failures values (?, now(), ?, ?, 'landing_columns_match', 'critical', ?, ?, ?, ?)",
+            [run_id, suite, label, rows, rows, f"suite {suite} [{label}]: {reason}", table],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return table
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -127,7 +163,9 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
             con.unregister("_empty_landing")
 
 
-def load_landing(build_db: Path, landing_dir: Path, *, platform: str | None = None, hourly: bool = False) -> LoadReport:
+def load_landing(
+    build_db: Path, landing_dir: Path, *, platform: str | None = None, hourly: bool = False, run_id: str = "load"
+) -> LoadReport:
     report = LoadReport()
     build_db.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(build_db))
@@ -151,7 +189,7 @@ def load_landing(build_db: Path, landing_dir: Path, *, platform: str | None = No
 
         for (plat, entity), items in sorted(todo.items()):
             files = [p for _, p, _, _, _ in items]
-            _check_columns(con, files, plat, entity)
+            _check_columns(con, [(part, p) for part, p, _, _, _ in items], plat, entity, run_id)
             table = raw_table(plat, entity)
             file_list = _sql_list([f.as_posix() for f in files])
             prefix = landing_dir.as_posix().rstrip("/") + "/"

@@ -22,7 +22,7 @@ import re
 import time
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +42,26 @@ if TYPE_CHECKING:
     from great_expectations.data_context import FileDataContext
 
 SAMPLE_SIZE = 5
+CRITICAL = "critical"
+"""Severity of an expectation that blocks the publish. GX's other severities
+("warning", "info") are reported (task log, XCom, `audit.failures`) and publish."""
+DOCS_SITE = "local_site"
+AUDIT_FAILURES_DDL = """
+create table if not exists audit.failures (
+    run_id varchar,
+    audited_at timestamptz,
+    suite varchar,
+    partition_label varchar,
+    expectation varchar,
+    severity varchar,
+    unexpected_count bigint,
+    element_count bigint,
+    message varchar,
+    rows_table varchar
+)
+"""
+MAX_AUDIT_ROWS = 10_000
+"""Offending rows kept per failing expectation in the `audit` schema."""
 """Offending values/rows quoted per failing expectation: enough to act on, short enough to log."""
 
 EVENT_TOLERANCE = timedelta(days=2)
@@ -72,6 +92,7 @@ class AuditTarget:
     partition_label: str
     as_of: str | date | None = None
     allow_empty: bool = False
+    sql: str | None = None
 
     def __post_init__(self) -> None:
         if not _TABLE_NAME.match(self.table):
@@ -84,12 +105,17 @@ class AuditTarget:
         Entities that can be empty for an account-day (no post that day) say so with
         `allow_empty`; their partition files still exist, with zero rows.
         """
-        return self.table.startswith("raw.") and not self.allow_empty
+        return self.table.startswith("raw.") and not self.allow_empty and not self.sql
 
     @property
     def query(self) -> str:
-        schema, name = self.table.split(".")
-        sql = f'select * from "{schema}"."{name}"'
+        """The batch's SQL: the table, or the target's own `sql` (a derived check frame,
+        e.g. counter deltas between snapshots), filtered by `where`."""
+        if self.sql:
+            sql = f"select * from ({self.sql}) as batch"
+        else:
+            schema, name = self.table.split(".")
+            sql = f'select * from "{schema}"."{name}"'
         return f"{sql} where {self.where}" if self.where else sql
 
     @classmethod
@@ -101,6 +127,8 @@ class AuditTarget:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        if data["sql"] is None:
+            del data["sql"]
         if isinstance(self.as_of, date):
             data["as_of"] = self.as_of.isoformat()
         return data
@@ -120,6 +148,14 @@ class Failure:
     sample: list[Any] = field(default_factory=list)
     detail: str | None = None
     missing_columns: tuple[str, ...] = ()
+    severity: str = CRITICAL
+    message: str | None = None
+    rows: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    """Every offending row of the batch (all columns), for the `audit` schema."""
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity != CRITICAL
 
     @property
     def columns(self) -> set[str]:
@@ -128,7 +164,10 @@ class Failure:
         return {c for c in [*named, *self.kwargs.get("column_list", [])] if isinstance(c, str)}
 
     def describe(self) -> str:
-        parts = [f"suite {self.suite} [{self.partition_label}]: {_call(self.expectation, self.kwargs)}"]
+        label = "WARNING " if self.is_warning else ""
+        parts = [f"{label}suite {self.suite} [{self.partition_label}]: {_call(self.expectation, self.kwargs)}"]
+        if self.message:
+            parts.append(self.message)
         if self.unexpected_count is not None:
             of = f" of {self.element_count}" if self.element_count is not None else ""
             parts.append(f"{self.unexpected_count} unexpected{of}")
@@ -143,7 +182,10 @@ class Failure:
 
 @dataclass(frozen=True)
 class TargetResult:
-    """Outcome of one target; `validation` is GX's own result when GX ran."""
+    """Outcome of one target; `validation` is GX's own result when GX ran.
+
+    `failures` holds every failed check, blocking (critical) or not (warnings).
+    """
 
     target: AuditTarget
     row_count: int
@@ -153,12 +195,22 @@ class TargetResult:
     validation: ExpectationSuiteValidationResult | None = None
 
     @property
+    def errors(self) -> list[Failure]:
+        return [f for f in self.failures if not f.is_warning]
+
+    @property
+    def warnings(self) -> list[Failure]:
+        return [f for f in self.failures if f.is_warning]
+
+    @property
     def success(self) -> bool:
-        return not self.failures
+        return not self.errors
 
     def summary_line(self) -> str:
         t = self.target
-        state = "OK" if self.success else f"FAILED ({len(self.failures)} failing)"
+        state = "OK" if self.success else f"FAILED ({len(self.errors)} failing)"
+        if self.warnings:
+            state += f", {len(self.warnings)} warning(s)"
         return (
             f"{t.suite} [{t.partition_label}]: {state}, {self.row_count} rows, "
             f"{self.evaluated} expectations, {self.seconds:.2f}s"
@@ -172,7 +224,8 @@ class TargetResult:
             "success": self.success,
             "rows": self.row_count,
             "expectations": self.evaluated,
-            "failed": len(self.failures),
+            "failed": len(self.errors),
+            "warnings": len(self.warnings),
             "seconds": round(self.seconds, 3),
         }
 
@@ -182,6 +235,8 @@ class AuditReport:
     """All target results of one audit run."""
 
     results: list[TargetResult]
+    docs_index: Path | None = None
+    """index.html of the Data Docs built for this audit, if any."""
 
     @property
     def success(self) -> bool:
@@ -189,7 +244,12 @@ class AuditReport:
 
     @property
     def failures(self) -> list[Failure]:
-        return [f for r in self.results for f in r.failures]
+        """The blocking failures (critical expectations and the audit's own checks)."""
+        return [f for r in self.results for f in r.errors]
+
+    @property
+    def warnings(self) -> list[Failure]:
+        return [f for r in self.results for f in r.warnings]
 
     def summary_lines(self) -> list[str]:
         return [r.summary_line() for r in self.results]
@@ -199,11 +259,13 @@ class AuditReport:
         return {
             "success": self.success,
             "failed_expectations": len(self.failures),
+            "warnings": [w.describe() for w in self.warnings],
+            "data_docs": str(self.docs_index) if self.docs_index else None,
             "targets": [r.to_summary() for r in self.results],
         }
 
     def failure_message(self) -> str:
-        """One message naming every failure; empty when the audit passed."""
+        """One message naming every blocking failure; empty when the audit passed."""
         if self.success:
             return ""
         failed = [r for r in self.results if not r.success]
@@ -212,6 +274,13 @@ class AuditReport:
             f"{len(failed)} of {len(self.results)} suite(s)."
         )
         return "\n".join([head, *(f"- {f.describe()}" for f in self.failures)])
+
+    def warning_message(self) -> str:
+        """The non-blocking failures, one line each; empty when there are none."""
+        if not self.warnings:
+            return ""
+        head = f"Data audit warnings ({len(self.warnings)}; published anyway):"
+        return "\n".join([head, *(f"- {w.describe()}" for w in self.warnings)])
 
     def raise_for_failures(self) -> None:
         if not self.success:
@@ -280,22 +349,118 @@ def run_audit(
     context_root: Path | str,
     db_path: Path | str,
     targets: Sequence[AuditTarget | Mapping[str, Any]],
+    *,
+    docs_dir: Path | str | None = None,
 ) -> AuditReport:
     """Validate every target with its committed validation definition.
 
     Configuration mistakes (unknown suite, missing database, mart without `as_of`)
     raise at once: they are not data failures. Data failures, including an empty raw
-    partition or an unreadable table, are collected into the report.
+    partition or an unreadable table, are collected into the report. With `docs_dir`,
+    GX Data Docs of this run (suites and results) replace what that folder held.
     """
     resolved = [AuditTarget.coerce(t) for t in targets]
     db = Path(db_path)
     if not db.is_file():
         raise FileNotFoundError(f"DuckDB file to audit not found: {db}")
-    definitions = validation_definitions(open_context(context_root))
+    context = open_context(context_root)
+    definitions = validation_definitions(context)
     _check_targets(resolved, definitions)
     with _connect(db) as con:
         results = [_audit_target(con, definitions[t.suite], t) for t in resolved]
-    return AuditReport(results)
+    report = AuditReport(results)
+    if docs_dir is not None:
+        report = replace(report, docs_index=build_data_docs(context, Path(docs_dir)))
+    return report
+
+
+def build_data_docs(context: FileDataContext, docs_dir: Path) -> Path:
+    """GX Data Docs of the suites and of this process's validation results, in `docs_dir`.
+
+    Built in a sibling folder then swapped in, so that the folder holds exactly the
+    latest audit: results pages quote offending values, and older ones must not
+    outlive the data they came from (comment texts have a retention limit).
+    Returns the path of index.html.
+    """
+    from socialpulse.docs import replace_folder
+
+    sites = context.variables.data_docs_sites or {}
+    site = sites.get(DOCS_SITE)
+    if site is None:
+        raise ValueError(f"no data docs site {DOCS_SITE!r} in great_expectations.yml")
+
+    def build(fresh: Path) -> None:
+        # In memory only: the committed great_expectations.yml keeps its relative path.
+        site["store_backend"]["base_directory"] = str(fresh)
+        context.variables.data_docs_sites = {**sites, DOCS_SITE: site}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=_pandas_deprecations())
+            context.build_data_docs(site_names=[DOCS_SITE])
+
+    return replace_folder(docs_dir, build) / "index.html"
+
+
+def write_audit_schema(db_path: Path | str, report: AuditReport, *, run_id: str) -> dict[str, int]:
+    """Record the audit's failures and warnings in the `audit` schema of `db_path`.
+
+    - `audit.failures`: one row per failed check of every audit run (history);
+    - `audit.<layer>__<table>` (e.g. `audit.raw__facebook__posts`): the offending rows
+      of the latest failing audit of that suite, every column of the batch plus
+      `_audit_run_id`, `_audit_expectation` and `_audit_severity`.
+
+    Opens the database read-write: the caller holds the single-writer slot. Returns
+    the number of offending rows written per table. Nothing is written for a clean run.
+    """
+    failed = [f for r in report.results for f in r.failures]
+    if not failed:
+        return {}
+    import duckdb
+    import pandas as pd
+
+    written: dict[str, int] = {}
+    con = duckdb.connect(str(db_path))
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        con.execute("begin transaction")
+        con.execute("create schema if not exists audit")
+        con.execute(AUDIT_FAILURES_DDL)
+        by_suite: dict[str, list[pd.DataFrame]] = {}
+        for f in failed:
+            table = audit_table(f.suite)
+            con.execute(
+                "insert into audit.failures values (?, now(), ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    run_id,
+                    f.suite,
+                    f.partition_label,
+                    f.expectation,
+                    f.severity,
+                    f.unexpected_count,
+                    f.element_count,
+                    f.describe(),
+                    table if f.rows is not None and not f.rows.empty else None,
+                ],
+            )
+            if f.rows is not None and not f.rows.empty:
+                rows = f.rows.assign(_audit_run_id=run_id, _audit_expectation=f.expectation, _audit_severity=f.severity)
+                by_suite.setdefault(table, []).append(rows)
+        for table, frames in by_suite.items():
+            batch = pd.concat(frames, ignore_index=True)
+            con.register("_offending", batch)
+            try:
+                con.execute(f"create or replace table {table} as select * from _offending")
+            finally:
+                con.unregister("_offending")
+            written[table] = len(batch)
+        con.execute("commit")
+    finally:
+        con.close()
+    return written
+
+
+def audit_table(suite: str) -> str:
+    """`raw.facebook__posts` -> `audit.raw__facebook__posts`."""
+    return "audit." + suite.replace(".", "__")
 
 
 def _connect(db_path: Path | str) -> duckdb.DuckDBPyConnection:
@@ -357,9 +522,10 @@ def _audit_target(
         validation = definition.run(
             batch_parameters={"dataframe": df},
             expectation_parameters=suite_parameters(as_of),
-            result_format=_result_format(definition, df),
+            result_format=_result_format(),
         )
-    failures = _readable([_gx_failure(target, r) for r in validation.results if not r.success])
+    row_ids = _row_ids(definition, df)
+    failures = _readable([_gx_failure(target, r, df, row_ids) for r in validation.results if not r.success])
     return done(len(df), len(validation.results), failures, validation)
 
 
@@ -385,17 +551,15 @@ def _resolve_as_of(target: AuditTarget, df: pd.DataFrame) -> date | None:
     return as_of
 
 
-def _result_format(definition: ValidationDefinition, df: pd.DataFrame) -> dict[str, Any]:
-    """SUMMARY with up to 5 offending rows, identified by the suite's row-id columns.
+def _result_format() -> dict[str, Any]:
+    """COMPLETE: the positions of every offending row, so that the audit schema gets
+    them all; messages quote the first SAMPLE_SIZE of them (see `_offending`)."""
+    return {"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE_SIZE}
 
-    Only columns present in the batch are named: GX fails every map expectation when
-    an index column is missing, which would bury the real "missing column" failure.
-    """
-    row_ids = [c for c in (definition.suite.meta or {}).get("row_id_columns", []) if c in df.columns]
-    fmt: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
-    if row_ids:
-        fmt["unexpected_index_column_names"] = row_ids
-    return fmt
+
+def _row_ids(definition: ValidationDefinition, df: pd.DataFrame) -> list[str]:
+    """The suite's row-id columns present in the batch (a renamed column is not)."""
+    return [c for c in (definition.suite.meta or {}).get("row_id_columns", []) if c in df.columns]
 
 
 def _own_failure(target: AuditTarget, check: str, detail: str) -> Failure:
@@ -403,12 +567,14 @@ def _own_failure(target: AuditTarget, check: str, detail: str) -> Failure:
     return Failure(suite=target.suite, partition_label=target.partition_label, expectation=check, detail=one_line)
 
 
-def _gx_failure(target: AuditTarget, result: ExpectationValidationResult) -> Failure:
+def _gx_failure(
+    target: AuditTarget, result: ExpectationValidationResult, df: pd.DataFrame, row_ids: list[str]
+) -> Failure:
     config = result.expectation_config
     outcome = result.result or {}
     mismatched = (outcome.get("details") or {}).get("mismatched") or {}
     kwargs = {k: v for k, v in (config.kwargs or {}).items() if k not in _HIDDEN_KWARGS}
-    return Failure(
+    failure = Failure(
         suite=target.suite,
         partition_label=target.partition_label,
         expectation=config.type,
@@ -416,10 +582,36 @@ def _gx_failure(target: AuditTarget, result: ExpectationValidationResult) -> Fai
         unexpected_count=outcome.get("unexpected_count"),
         element_count=outcome.get("element_count"),
         observed=None if mismatched else _jsonable(outcome.get("observed_value")),
-        sample=_sample(outcome),
         detail=_detail(result),
         missing_columns=tuple(mismatched.get("missing") or ()),
+        severity=str(getattr(config.severity, "value", config.severity) or CRITICAL).lower(),
+        message=(config.meta or {}).get("message"),
     )
+    rows, sample = _offending(failure, outcome, df, row_ids)
+    return replace(failure, rows=rows, sample=sample)
+
+
+def _offending(
+    failure: Failure, outcome: Mapping[str, Any], df: pd.DataFrame, row_ids: list[str]
+) -> tuple[pd.DataFrame | None, list[Any]]:
+    """Every offending row (all columns) and the sample quoted in messages.
+
+    Column checks name their rows: the sample shows the row ids and the checked
+    columns. A failed table-level check (a column renamed, a row count) condemns the
+    whole batch, so the batch is the offending rows; its sample stays the observed
+    value. Offending values without positions (GX could not compute them) are quoted
+    as values.
+    """
+    positions = outcome.get("unexpected_index_list")
+    if positions:
+        rows = df.loc[list(positions)[:MAX_AUDIT_ROWS]]
+        shown = [c for c in dict.fromkeys([*row_ids, *sorted(failure.columns)]) if c in df.columns]
+        sample = [_jsonable(r) for r in rows[shown].head(SAMPLE_SIZE).to_dict("records")] if shown else []
+        return rows, sample
+    if failure.expectation.startswith("expect_table_") and not df.empty:
+        return df.head(MAX_AUDIT_ROWS), []
+    values = outcome.get("partial_unexpected_list") or []
+    return None, [_jsonable(v) for v in values[:SAMPLE_SIZE]]
 
 
 def _readable(failures: list[Failure]) -> list[Failure]:
@@ -431,15 +623,6 @@ def _readable(failures: list[Failure]) -> list[Failure]:
     missing = {c for f in failures for c in f.missing_columns}
     kept = [f for f in failures if not (f.detail and f.detail.startswith("error") and f.columns & missing)]
     return sorted(kept, key=lambda f: (not f.expectation.startswith("expect_table_"), f.expectation))
-
-
-def _sample(outcome: Mapping[str, Any]) -> list[Any]:
-    """Offending rows (with their row ids) when GX gave them, else offending values."""
-    rows = outcome.get("partial_unexpected_index_list") or []
-    if rows and isinstance(rows[0], Mapping):
-        return [_jsonable(r) for r in rows[:SAMPLE_SIZE]]
-    values = outcome.get("partial_unexpected_list") or []
-    return [_jsonable(v) for v in values[:SAMPLE_SIZE]]
 
 
 def _detail(result: ExpectationValidationResult) -> str | None:

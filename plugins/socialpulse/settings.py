@@ -78,6 +78,11 @@ class Settings:
         return self.home / "exports"
 
     @cached_property
+    def docs_dir(self) -> Path:
+        """Data Docs (GX, under gx/) and dbt docs (under dbt/), rebuilt by every build."""
+        return self.home / "docs"
+
+    @cached_property
     def dbt_project_dir(self) -> Path:
         return REPO_ROOT / "dbt_project"
 

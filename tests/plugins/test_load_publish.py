@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 
 import duckdb
@@ -64,8 +66,20 @@ def test_load_refuses_a_file_with_other_columns(tmp_path):
     path = landing / "platform=facebook/entity=page_snapshots/ds=2026-11-18/account=a.parquet"
     path.parent.mkdir(parents=True)
     duckdb.sql(f"copy (select 1 as page_id) to '{path}' (format parquet)")
-    with pytest.raises(LoadError, match=r"account=a\.parquet: columns differ .*\(missing \["):
-        load_landing(db, landing)
+    with pytest.raises(LoadError, match=r"account=a\.parquet: columns differ .*\(missing \[") as refused:
+        load_landing(db, landing, run_id="run-1")
+    assert "audit.raw__facebook__page_snapshots" in str(refused.value)
+    with duckdb.connect(str(db), read_only=True) as con:
+        kept = con.execute(
+            "select page_id, _landing_file, _audit_run_id from audit.raw__facebook__page_snapshots"
+        ).fetchall()
+        failure = con.execute(
+            "select suite, partition_label, expectation, unexpected_count from audit.failures"
+        ).fetchall()
+        loaded = con.execute("select count(*) from raw.facebook__page_snapshots").fetchone()[0]
+    assert kept == [(1, "landing/platform=facebook/entity=page_snapshots/ds=2026-11-18/account=a.parquet", "run-1")]
+    assert failure == [("raw.facebook__page_snapshots", "ds=2026-11-18 account=a", "landing_columns_match", 1)]
+    assert loaded == 0, "nothing of the refused file reaches raw"
 
 
 def make_build(db, n):
@@ -121,3 +135,34 @@ def test_api_and_csv_files_of_one_account_day_stand_side_by_side(tmp_path):
     got = con.execute("select _source, followers_count from raw.facebook__page_snapshots order by 1").fetchall()
     con.close()
     assert got == [("api", 10), ("csv", 8)]
+
+
+NEW_READER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print(con.execute("select count(*) from marts.fct_x").fetchone()[0])
+print(con.execute("select run_id from marts._published").fetchone()[0])
+"""
+
+
+def test_a_reader_keeps_the_old_version_through_a_publish_and_a_new_one_sees_the_new(tmp_path):
+    build, serving = tmp_path / "build.duckdb", tmp_path / "warehouse.duckdb"
+    make_build(build, 3)
+    publish(build, serving, ds=date(2026, 11, 19), run_id="r1")
+    reader = duckdb.connect(str(serving), read_only=True)
+    try:
+        assert reader.execute("select count(*) from marts.fct_x").fetchone()[0] == 3
+        make_build(build, 5)
+        publish(build, serving, ds=date(2026, 11, 20), run_id="r2")
+        # the open connection still reads the file it opened, whole and without error
+        assert reader.execute("select count(*), max(id) from marts.fct_x").fetchone() == (3, 2)
+        assert reader.execute("select run_id from marts._published").fetchone()[0] == "r1"
+        # a new connection from another process (a BI tool, an analyst) sees the new one;
+        # within one process DuckDB shares the instance of a path while any connection
+        # to it is open, so a long-lived reader reconnects after closing them all
+        seen = subprocess.run(
+            [sys.executable, "-c", NEW_READER, str(serving)], capture_output=True, text=True, check=True
+        ).stdout.split()
+        assert seen == ["5", "r2"]
+    finally:
+        reader.close()
