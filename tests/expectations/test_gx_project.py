@@ -41,6 +41,7 @@ MARTS = (
     "rpt_response_times_weekly",
     "rpt_topic_trends",
     "rpt_topic_spikes",
+    "rpt_data_freshness",
 )
 # Bridges have three columns: their structure and three value checks make a full suite.
 NARROW_MARTS = {"marts.bdg_post_topics", "marts.bdg_comment_topics"}
@@ -56,7 +57,15 @@ NOT_BOUND_BY_THE_RUN = {
     "marts.rpt_topic_trends": "comments",
     "marts.rpt_topic_spikes": "comments",
 }
-SUITES = [f"raw.{p}__{e}" for p, e in sorted(SCHEMAS)] + [f"marts.{m}" for m in MARTS]
+CHECKS = {  # cross-row checks (socialpulse.audit_checks): checkpoint by the layer they gate
+    "checks.account_day_coverage": "checks_raw",
+    "checks.post_counter_deltas": "checks_marts",
+    "checks.mart_volume": "checks_marts",
+    "checks.metric_population": "checks_marts",
+}
+# suites with a checkpoint of their own (the gate they serve), not "marts" / "raw_<platform>"
+OWN_CHECKPOINT = {**CHECKS, "marts.rpt_data_freshness": "freshness"}
+SUITES = [f"raw.{p}__{e}" for p, e in sorted(SCHEMAS)] + [f"marts.{m}" for m in MARTS] + list(CHECKS)
 PANDAS_KIND = {  # what DuckDB types look like once read with .df()
     "varchar": "str",
     "bigint": "int64",
@@ -112,7 +121,7 @@ def test_every_suite_is_non_empty_and_validated_by_one_definition(context, defin
     suites = {s.name: s for s in context.suites.all()}
     assert sorted(suites) == sorted(SUITES)
     for name, suite in suites.items():
-        assert len(suite.expectations) >= (7 if name in NARROW_MARTS else 10), name
+        assert len(suite.expectations) >= (2 if name in CHECKS else 7 if name in NARROW_MARTS else 10), name
         assert suite.meta.get("row_id_columns"), f"{name}: meta.row_id_columns names the rows in messages"
     assert sorted(definitions) == sorted(SUITES)
     assert len(context.validation_definitions.all()) == len(SUITES)
@@ -134,7 +143,10 @@ def test_every_definition_belongs_to_one_checkpoint(context, definitions):
             members.setdefault(vd.name, []).append(checkpoint.name)
     # one checkpoint per layer, and per platform for raw
     assert members == {
-        name: ["marts" if name.startswith("marts.") else f"raw_{name.split('.')[1].split('__')[0]}"]
+        name: [
+            OWN_CHECKPOINT.get(name)
+            or ("marts" if name.startswith("marts.") else f"raw_{name.split('.')[1].split('__')[0]}")
+        ]
         for name in definitions
     }
 
