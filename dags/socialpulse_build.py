@@ -13,9 +13,18 @@ Scheduled on the landing Assets of every platform (it also runs by hand, or unde
    partitions just loaded are checked before dbt runs, the mart rows they feed after.
    A failure stops the run, naming suite, expectation, partition and offending values;
    nothing is published.
+   Cross-row checks (socialpulse.audit_checks) run with them: every configured
+   account's partition present (before dbt); lifetime counters not decreasing, volume
+   against the trailing 28 days, no metric gone NULL (after). Failures and warnings,
+   with the offending rows, go to the `audit` schema of the build database; GX Data
+   Docs go to `$SOCIALPULSE_HOME/docs/gx/{raw,marts}/index.html`.
 4. **publish** — the marts are copied to a new serving database that atomically
    replaces `$SOCIALPULSE_HOME/warehouse.duckdb` (what BI and analysts open read-only),
    plus Parquet exports in `$SOCIALPULSE_HOME/exports/`.
+5. **audit_freshness** — after publish, `marts.rpt_data_freshness`: an account whose
+   newest complete day is older than its platform's limit fails the run (someone must
+   look) without holding back the other platforms' data, already published.
+6. **dbt_docs** — dbt docs of the published build in `$SOCIALPULSE_HOME/docs/dbt/`.
 
 Every task that opens the build database runs in the pool `socialpulse_duckdb_writer`
 (one slot): DuckDB allows a single writer.
@@ -62,10 +71,10 @@ with DAG(
 ) as dag:
 
     @task(pool=DUCKDB_WRITER_POOL)
-    def load() -> dict:
+    def load(run_id=None) -> dict:
         from socialpulse.load import load_landing
 
-        report = load_landing(SETTINGS.build_db, SETTINGS.landing_dir)
+        report = load_landing(SETTINGS.build_db, SETTINGS.landing_dir, run_id=run_id or "load")
         print(report.summary())
         return report.as_dict()
 
@@ -110,9 +119,19 @@ with DAG(
 
     @task(multiple_outputs=True)
     def plan_audit(loaded: dict) -> dict:
+        from socialpulse.audit_checks import check_targets
         from socialpulse.audit_plan import plan_targets
 
-        return plan_targets(loaded)
+        plan = plan_targets(loaded)
+        checks = check_targets(loaded, load_accounts(SETTINGS.config_file))
+        freshness = {
+            "table": "marts.rpt_data_freshness",
+            "suite": "marts.rpt_data_freshness",
+            "where": None,
+            "partition_label": f"every account, as of the end of {loaded.get('max_ds')}",
+            "as_of": loaded.get("max_ds"),
+        }
+        return {**{layer: plan[layer] + checks[layer] for layer in ("raw", "marts")}, "freshness": [freshness]}
 
     loaded = load()
     plan = plan_audit(loaded)
@@ -122,6 +141,7 @@ with DAG(
         db_path=str(SETTINGS.build_db),
         context_root=str(SETTINGS.expectations_dir),
         targets=plan["raw"],
+        docs_dir=str(SETTINGS.docs_dir / "gx" / "raw"),
         pool=DUCKDB_WRITER_POOL,
     )
     audit_marts = GreatExpectationsAuditOperator(
@@ -130,6 +150,7 @@ with DAG(
         db_path=str(SETTINGS.build_db),
         context_root=str(SETTINGS.expectations_dir),
         targets=plan["marts"],
+        docs_dir=str(SETTINGS.docs_dir / "gx" / "marts"),
         pool=DUCKDB_WRITER_POOL,
     )
 
@@ -147,4 +168,28 @@ with DAG(
         print(f"serving database: {SETTINGS.serving_db} (open it read-only)")
         return {"serving_db": str(SETTINGS.serving_db), "tables": report.tables}
 
-    audit_raw >> dbt >> audit_marts >> publish(loaded)
+    @task(pool=DUCKDB_WRITER_POOL)
+    def dbt_docs() -> str:
+        """dbt docs of what was just published (catalog read from the build database)."""
+        from socialpulse.docs import build_dbt_docs
+
+        index = build_dbt_docs(SETTINGS)
+        print(f"dbt docs: {index}")
+        return str(index)
+
+    audit_freshness = GreatExpectationsAuditOperator(
+        task_id="audit_freshness",
+        doc_md=(
+            "After publish: every account's newest complete day within its platform's limit "
+            "(seed freshness_limits). A stale platform fails the run so that someone looks, "
+            "but does not hold back the other platforms' fresh data, already published."
+        ),
+        db_path=str(SETTINGS.build_db),
+        context_root=str(SETTINGS.expectations_dir),
+        targets=plan["freshness"],
+        docs_dir=str(SETTINGS.docs_dir / "gx" / "freshness"),
+        pool=DUCKDB_WRITER_POOL,
+    )
+
+    published = publish(loaded)
+    audit_raw >> dbt >> audit_marts >> published >> [audit_freshness, dbt_docs()]
