@@ -19,6 +19,15 @@ from gx_builders import CONTEXT_ROOT, DS, ts
 from scripts.gx_mart_contracts import mart_contracts
 from socialpulse.quality import AuditReport, run_audit
 
+# Expectation types the mart tests name, once.
+BETWEEN = "expect_column_values_to_be_between"
+EQUAL = "expect_column_pair_values_to_be_equal"
+IN_SET = "expect_column_values_to_be_in_set"
+NULL = "expect_column_values_to_be_null"
+PAIR = "expect_column_pair_values_a_to_be_greater_than_b"
+REGEX = "expect_column_values_to_match_regex"
+
+
 CONTRACTS = mart_contracts()
 ACCOUNT = "facebook:112233445566001"
 POSTS = [f"{ACCOUNT}_{n}" for n in (1, 2)]

@@ -7,15 +7,9 @@ from datetime import timedelta
 
 import pytest
 from gx_builders import DS
-from gx_mart_builders import assert_damage_fails, audit, mart_frame
+from gx_mart_builders import BETWEEN, EQUAL, IN_SET, NULL, PAIR, REGEX, assert_damage_fails, audit, mart_frame
 
 MARTS = ("fct_audience_daily", "rpt_youth_audience_monthly", "fct_carbon_daily", "fct_carbon_post_daily")
-BETWEEN = "expect_column_values_to_be_between"
-PAIR = "expect_column_pair_values_a_to_be_greater_than_b"
-NULL = "expect_column_values_to_be_null"
-EQUAL = "expect_column_pair_values_to_be_equal"
-IN_SET = "expect_column_values_to_be_in_set"
-REGEX = "expect_column_values_to_match_regex"
 
 
 @pytest.mark.parametrize("model", MARTS)

@@ -6,15 +6,10 @@ from datetime import timedelta
 
 import pytest
 from gx_builders import DS
-from gx_mart_builders import assert_damage_fails, audit, failing_line, mart_frame
+from gx_mart_builders import BETWEEN, IN_SET, NULL, PAIR, REGEX, assert_damage_fails, audit, failing_line, mart_frame
 
 MARTS = ("dim_dates", "dim_platforms", "dim_topics")
 WEDNESDAY = 9  # row of DS - 1 in dim_dates (rows are DS - 10 .. DS + 10)
-BETWEEN = "expect_column_values_to_be_between"
-REGEX = "expect_column_values_to_match_regex"
-IN_SET = "expect_column_values_to_be_in_set"
-NULL = "expect_column_values_to_be_null"
-PAIR = "expect_column_pair_values_a_to_be_greater_than_b"
 
 
 @pytest.mark.parametrize("model", MARTS)

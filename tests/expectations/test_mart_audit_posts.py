@@ -6,14 +6,9 @@ from datetime import timedelta
 
 import pytest
 from gx_builders import DS
-from gx_mart_builders import assert_damage_fails, audit, damaged, mart_frame
+from gx_mart_builders import BETWEEN, EQUAL, NULL, PAIR, REGEX, assert_damage_fails, audit, damaged, mart_frame
 
 MARTS = ("bdg_post_topics", "fct_post_snapshots", "fct_post_daily", "fct_topic_engagement_daily")
-BETWEEN = "expect_column_values_to_be_between"
-PAIR = "expect_column_pair_values_a_to_be_greater_than_b"
-REGEX = "expect_column_values_to_match_regex"
-NULL = "expect_column_values_to_be_null"
-EQUAL = "expect_column_pair_values_to_be_equal"
 
 
 @pytest.mark.parametrize("model", MARTS)

@@ -6,12 +6,9 @@ from datetime import timedelta
 
 import pytest
 from gx_builders import DS
-from gx_mart_builders import MONDAY, assert_damage_fails, audit, mart_frame
+from gx_mart_builders import BETWEEN, MONDAY, NULL, PAIR, assert_damage_fails, audit, mart_frame
 
 MARTS = ("rpt_weekly_comparison", "rpt_top_posts_weekly", "rpt_best_format", "rpt_best_hour")
-BETWEEN = "expect_column_values_to_be_between"
-PAIR = "expect_column_pair_values_a_to_be_greater_than_b"
-NULL = "expect_column_values_to_be_null"
 
 
 @pytest.mark.parametrize("model", MARTS)

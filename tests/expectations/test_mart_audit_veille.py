@@ -8,7 +8,7 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 from gx_builders import DS, ts
-from gx_mart_builders import assert_damage_fails, audit, mart_frame
+from gx_mart_builders import BETWEEN, EQUAL, IN_SET, NULL, PAIR, REGEX, assert_damage_fails, audit, mart_frame
 
 MARTS = (
     "fct_comments",
@@ -18,12 +18,6 @@ MARTS = (
     "rpt_topic_trends",
     "rpt_topic_spikes",
 )
-BETWEEN = "expect_column_values_to_be_between"
-PAIR = "expect_column_pair_values_a_to_be_greater_than_b"
-NULL = "expect_column_values_to_be_null"
-REGEX = "expect_column_values_to_match_regex"
-EQUAL = "expect_column_pair_values_to_be_equal"
-IN_SET = "expect_column_values_to_be_in_set"
 
 
 @pytest.mark.parametrize("model", MARTS)
