@@ -85,7 +85,12 @@ def socialpulse_home() -> Path:
     return Path(os.environ.get("SOCIALPULSE_HOME", "data")).expanduser().resolve()
 
 
-def secret_key(home: Path) -> str:
+def state_dir(home: Path) -> Path:
+    """SUPERSET_STATE_DIR, default $SOCIALPULSE_HOME/superset (as superset_config.py)."""
+    return Path(os.environ.get("SUPERSET_STATE_DIR") or home / "superset").expanduser().resolve()
+
+
+def secret_key(state: Path) -> str:
     """SUPERSET_SECRET_KEY, or for a local check one kept beside the metadata database.
 
     The key encrypts what Superset stores: a new key per run would make the metadata
@@ -93,7 +98,7 @@ def secret_key(home: Path) -> str:
     """
     if key := os.environ.get("SUPERSET_SECRET_KEY"):
         return key
-    path = home / "superset" / ".secret_key"
+    path = state / ".secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(42))
@@ -377,7 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     username = os.environ.get("SUPERSET_ADMIN_USERNAME", "admin")
     password = os.environ.get("SUPERSET_ADMIN_PASSWORD", "admin")
     base = f"http://127.0.0.1:{args.port}"
-    log_path = home / "superset" / "logs" / "bi_check_superset.log"
+    state = state_dir(home)
+    log_path = state / "logs" / "bi_check_superset.log"
     target = home / "screenshots" / "dashboard.png"
 
     try:
@@ -399,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     env = {
         **os.environ,
         "SOCIALPULSE_HOME": str(home),
-        "SUPERSET_SECRET_KEY": secret_key(home),
+        "SUPERSET_SECRET_KEY": secret_key(state),
         "SUPERSET_PORT": str(args.port),
         "SUPERSET_BIND": "127.0.0.1",
         "SUPERSET_VENV": os.environ.get("SUPERSET_VENV", sys.prefix),

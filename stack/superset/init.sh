@@ -4,7 +4,7 @@
 # The container's entrypoint (Dockerfile) and the native check (bi_check.py) both run
 # this same script; every step is idempotent, so a restart replays it safely.
 #
-#   SUPERSET_SECRET_KEY        required (superset_config.py refuses to start without it)
+#   SUPERSET_SECRET_KEY        required, 32 characters or more (superset_config.py refuses less)
 #   SUPERSET_ADMIN_USERNAME    admin     SUPERSET_ADMIN_PASSWORD   admin
 #   SUPERSET_ADMIN_EMAIL       admin@example.org
 #   SUPERSET_PORT              8088      SUPERSET_BIND             0.0.0.0

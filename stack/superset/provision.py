@@ -11,8 +11,9 @@ What it does:
 1. renders the bundle: ``__SOCIALPULSE_WAREHOUSE_URI__`` in databases/*.yaml becomes
    ``duckdb:///<SOCIALPULSE_HOME>/warehouse.duckdb`` (absolute), so the committed
    files name no machine's path;
-2. writes the zip (``$SOCIALPULSE_HOME/superset/socialpulse_assets.zip`` unless
-   ``--zip``): the same file imports through the UI or ``/api/v1/assets/import/``;
+2. writes the zip (``$SUPERSET_STATE_DIR/socialpulse_assets.zip``, by default under
+   ``$SOCIALPULSE_HOME/superset/``, unless ``--zip``): the same file imports through
+   the UI or ``/api/v1/assets/import/``;
 3. imports it with Superset's asset importer, which overwrites the database,
    datasets, charts and dashboard it names (matched by uuid): a changed YAML file,
    or another SOCIALPULSE_HOME, is applied on every run. Idempotent.
@@ -33,6 +34,11 @@ BUNDLE_ROOT = "socialpulse_assets"
 
 def socialpulse_home() -> Path:
     return Path(os.environ.get("SOCIALPULSE_HOME", "data")).expanduser().resolve()
+
+
+def state_dir(home: Path) -> Path:
+    """SUPERSET_STATE_DIR, default $SOCIALPULSE_HOME/superset (as superset_config.py)."""
+    return Path(os.environ.get("SUPERSET_STATE_DIR") or home / "superset").expanduser().resolve()
 
 
 def warehouse_uri(home: Path) -> str:
@@ -94,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
 
     home = socialpulse_home()
     uri = warehouse_uri(home)
-    target = args.zip or home / "superset" / "socialpulse_assets.zip"
+    target = args.zip or state_dir(home) / "socialpulse_assets.zip"
     contents = render_bundle(args.assets, uri)
     write_zip(contents, target)
     print(f"provision: bundle of {len(contents)} files -> {target}", file=sys.stderr)

@@ -25,17 +25,25 @@ def _socialpulse_home() -> Path:
     return Path(os.environ.get("SOCIALPULSE_HOME", "data")).expanduser().resolve()
 
 
+def _state_dir() -> Path:
+    """Where Superset keeps its own files (metadata database, bundle zip, logs).
+
+    Default ``$SOCIALPULSE_HOME/superset``; the image sets SUPERSET_STATE_DIR to its home,
+    since the warehouse's volume is mounted read-only there.
+    """
+    return Path(os.environ.get("SUPERSET_STATE_DIR") or _socialpulse_home() / "superset").expanduser().resolve()
+
+
 # --- Secrets and metadata database -------------------------------------------------
 SECRET_KEY = os.environ.get("SUPERSET_SECRET_KEY", "")
-if not SECRET_KEY:
+if len(SECRET_KEY) < 32:
     raise RuntimeError(
-        "SUPERSET_SECRET_KEY is not set: Superset signs sessions and encrypts database "
-        "passwords with it. Set it, e.g. export SUPERSET_SECRET_KEY=$(openssl rand -base64 42)"
+        ("SUPERSET_SECRET_KEY is not set" if not SECRET_KEY else "SUPERSET_SECRET_KEY is too short")
+        + ": Superset signs sessions and API tokens and encrypts database passwords with it; "
+        "give it 32 characters or more, e.g. export SUPERSET_SECRET_KEY=$(openssl rand -base64 42)"
     )
 
-SQLALCHEMY_DATABASE_URI = os.environ.get("SUPERSET_DATABASE_URI") or (
-    f"sqlite:///{_socialpulse_home() / 'superset' / 'superset.db'}"
-)
+SQLALCHEMY_DATABASE_URI = os.environ.get("SUPERSET_DATABASE_URI") or (f"sqlite:///{_state_dir() / 'superset.db'}")
 if SQLALCHEMY_DATABASE_URI.startswith("sqlite:///"):
     Path(SQLALCHEMY_DATABASE_URI.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
