@@ -12,6 +12,9 @@ never touch DuckDB, so they run in parallel. When every account has landed, the
 `landed` task updates the Asset `landing_<platform>`, which schedules
 `socialpulse_build`.
 
+Scheduled daily on UTC data intervals: the run that starts at midnight reads the day
+that just ended (its `ds`), never the day that is starting.
+
 Parameters: `days` — how many days to (re)read ending at the run's date; 0 means
 the platform's lookback. Use `{"days": 90}` for an initial load (Meta serves at most
 90 days per request and two years in all).
@@ -23,7 +26,7 @@ expired or revoked token fails the task at once, without retries.
 
 from __future__ import annotations
 
-from airflow.sdk import DAG, Param, task
+from airflow.sdk import DAG, CronDataIntervalTimetable, Param, task
 
 from socialpulse.assets import landing_asset
 from socialpulse.config import load_accounts
@@ -39,7 +42,8 @@ def make_extract_dag(platform: str) -> DAG:
         dag_id=f"socialpulse_extract_{platform}",
         description=f"{platform}: API -> landing Parquet, one mapped task per account",
         doc_md=__doc__,
-        schedule="@daily",
+        # not "@daily" (Airflow 3 reads it as a cron trigger whose ds is the day starting)
+        schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
         start_date=START_DATE,
         catchup=False,
         max_active_runs=1,

@@ -90,3 +90,16 @@ def test_dag_file_imports_alone(path: Path):
     env = {**os.environ, **airflow_env(Settings.from_env())}
     out = subprocess.run([sys.executable, str(path)], env=env, capture_output=True, text=True, cwd=REPO_ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
+
+
+def test_a_scheduled_extract_run_reads_the_day_that_just_ended(dagbag):
+    """The run the scheduler starts at midnight UTC has the previous day as its data
+    interval, so its ds is a complete day (a cron trigger would give the starting one)."""
+    import pendulum
+    from airflow.serialization.encoders import coerce_to_core_timetable
+
+    midnight = pendulum.datetime(2026, 11, 27, tz="UTC")
+    for dag_id in [d for d in dagbag.dag_ids if d.startswith("socialpulse_extract_")]:
+        timetable = coerce_to_core_timetable(dagbag.dags[dag_id].timetable)
+        interval = timetable.infer_manual_data_interval(run_after=midnight)
+        assert (interval.start, interval.end) == (midnight.subtract(days=1), midnight), dag_id
