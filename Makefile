@@ -22,7 +22,7 @@ export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED := False
 
 DAYS ?= 90
 
-.PHONY: help bootstrap install manifest demo test test-fast lint bench summary sandbox clean
+.PHONY: help bootstrap install manifest demo test test-fast stack-test stack-up superset-install bi-check lint bench summary sandbox clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,6 +54,18 @@ test: $(BIN)/socialpulse manifest ## Run every test (unit, dbt, GX, Airflow, end
 
 test-fast: $(BIN)/socialpulse ## Tests without the integration ones
 	$(BIN)/pytest -m "not integration"
+
+stack-test: $(BIN)/socialpulse manifest superset-install ## The compose services natively (PostgreSQL, Airflow REST API, sandbox), then the BI check
+	$(BIN)/pytest -m stack tests/stack
+
+stack-up: $(BIN)/socialpulse manifest ## The compose services natively, in the foreground: Airflow UI on a free port, Ctrl-C stops
+	$(BIN)/python -m stack.native
+
+superset-install: ## Superset in its own venv (.venv-superset) and Debian's Chromium, for the BI check
+	stack/superset/install.sh
+
+bi-check: ## Superset natively on the published warehouse: every chart's data and a screenshot
+	stack/superset/run_check.sh
 
 bench: $(BIN)/socialpulse ## Benchmarks (bench/); results appended to bench/RESULTS.md
 	$(BIN)/python bench/dag_parse.py --record
