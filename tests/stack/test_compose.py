@@ -31,7 +31,12 @@ COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 DOCKERIGNORE = REPO_ROOT / ".dockerignore"
 ENV_EXAMPLE = REPO_ROOT / ".env.example"
-SCHEMA_FILE = REPO_ROOT.parent / "shared" / "schemas" / "compose-spec.json"
+SHARED_SCHEMA = REPO_ROOT.parent / "shared" / "schemas" / "compose-spec.json"
+# A copy of it, so that a clone alone validates: the Compose Specification's JSON Schema
+# (compose-spec/compose-spec, schema/compose-spec.json, commit 170098ba07d9f53c383a41bfd4c5166b0a4529a6,
+# Apache License 2.0).
+VENDORED_SCHEMA = Path(__file__).with_name("compose-spec.json")
+SCHEMA_FILE = SHARED_SCHEMA if SHARED_SCHEMA.exists() else VENDORED_SCHEMA
 
 # Host directories the stack itself fills (git-ignored): a bind mount may create them.
 RUNTIME_DIRS = {"data", "logs"}
@@ -69,9 +74,15 @@ def schema() -> dict[str, Any]:
     if not SCHEMA_FILE.exists():
         pytest.fail(
             f"Compose Specification schema missing: {SCHEMA_FILE} (the shared folder "
-            "../shared/schemas/ next to the repository)"
+            "../shared/schemas/ next to the repository, or its copy in tests/stack/)"
         )
     return json.loads(SCHEMA_FILE.read_text())
+
+
+def test_the_vendored_schema_is_the_shared_one():
+    if not SHARED_SCHEMA.exists():
+        pytest.skip("no ../shared/schemas/ beside this clone: the vendored copy is the schema")
+    assert json.loads(VENDORED_SCHEMA.read_text()) == json.loads(SHARED_SCHEMA.read_text())
 
 
 class MissingVariable(ValueError):
