@@ -637,7 +637,7 @@ def test_more_breakages_are_caught(compose):
     assert image_problems(broken(lambda c: _service(c, "redis").update(image="redis")))
     assert dependency_problems(broken(lambda c: _service(c, "airflow-triggerer")["depends_on"].update(
         nosuch={"condition": "service_started"})))  # fmt: skip
-    assert volume_problems(broken(lambda c: _service(c, "sandbox").update(volumes=["/home/someone/data:/x"])))
+    assert volume_problems(broken(lambda c: _service(c, "sandbox").update(volumes=["/srv/elsewhere/data:/x"])))
     assert secret_problems(broken(lambda c: _service(c, "airflow-init")["environment"].update(
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="postgresql://airflow:airflow@postgres/airflow")))  # fmt: skip
     assert secret_problems(broken(lambda c: _service(c, "superset")["environment"].update(

@@ -189,7 +189,8 @@ def test_database_is_read_only_and_templated(bundle):
     for flag in ("allow_dml", "allow_ctas", "allow_cvas", "allow_file_upload"):
         assert database[flag] is False, flag
     committed = "\n".join(p.read_text() for p in ASSETS.rglob("*.yaml"))
-    assert "/tmp/" not in committed and "/work/" not in committed and "/home/" not in committed
+    # the warehouse path is templated at import time: no absolute path of a machine
+    assert not re.search(r"duckdb:///+[A-Za-z]", committed)
 
 
 def _provision_module():
