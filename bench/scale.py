@@ -98,6 +98,8 @@ class ScaleWorld(World):
     * Incidents: their shares name the region's account keys; a clone takes its template's
       share, so a train strike floods the clones of the transport accounts too.
 
+    Post plans are cached (followers since EPOCH, profile post counts and posts all need them).
+
     `forget()` drops everything cached about the accounts done so far (a worker generates
     thousands of accounts one after the other); the people (commenters) stay.
     """
@@ -106,6 +108,15 @@ class ScaleWorld(World):
         super().__init__(seed)
         self.templates = dict(templates or {})
         self._slot_view: dict[tuple[str, str], Account] = {}
+        self._plans: dict[tuple[str, str, date], tuple[tuple[int, int], ...]] = {}
+
+    def _post_plan(self, account: Account, day: date) -> tuple[tuple[int, int], ...]:
+        """Cached: followers (net follows since EPOCH), the profile post counts and the posts all ask for it."""
+        key = (account.platform, account.key, day)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = super()._post_plan(account, day)
+        return plan
 
     def _make_post(self, account: Account, day: date, index: int, second: int, salt: int) -> Post:
         if account.slot < BANK:
@@ -139,6 +150,7 @@ class ScaleWorld(World):
             cached.cache_clear()
         self._cumulative_net.clear()
         self._slot_view.clear()
+        self._plans.clear()
 
 
 # -- accounts ------------------------------------------------------------------------------------
@@ -884,19 +896,20 @@ def plan_runs(end: date, days: int, lookback: int, initial_days: int | None = No
 # -- driver ------------------------------------------------------------------------------------------------
 
 _WORKER: Generator | None = None
-_WORKER_ARGS: dict = {}
+_ACCOUNTS: list[ScaleAccount] = []
 
 
 def _init_worker(kwargs: dict) -> None:
-    global _WORKER, _WORKER_ARGS
-    _WORKER_ARGS = kwargs
+    """A worker's generator; accounts are drawn again here (deterministic) rather than pickled."""
+    global _WORKER, _ACCOUNTS
+    _ACCOUNTS = clone_accounts(kwargs["accounts"], kwargs["generator"]["seed"])
     _WORKER = Generator(**kwargs["generator"])
 
 
-def _work(item: tuple[ScaleAccount, list[tuple[date, int]]]) -> Stats:
-    account, runs = item
+def _work(item: tuple[int, list[tuple[date, int]]]) -> Stats:
+    index, runs = item
     assert _WORKER is not None
-    return _WORKER.account(account, runs)
+    return _WORKER.account(_ACCOUNTS[index], runs)
 
 
 def generate(
@@ -929,17 +942,18 @@ def generate(
     write_accounts_yml(home / "accounts.yml", made, seed)
     templates = {a.account.key: a.template for a in made}
     looks = lookbacks()
-    work = [(a, plan_runs(end, days, looks[a.account.platform], initial_days)) for a in made]
     # big accounts first: the two workers finish together
-    work.sort(key=lambda item: -item[0].account.base_followers * item[0].account.posts_per_day)
+    order = sorted(made, key=lambda a: -a.account.base_followers * a.account.posts_per_day)
+    work = [(a.index, plan_runs(end, days, looks[a.account.platform], initial_days)) for a in order]
     kwargs = {
+        "accounts": accounts,
         "generator": {
             "home": home,
             "seed": seed,
             "templates": templates,
             "compression": compression,
             "pseudonym_key": pseudonym_key,
-        }
+        },
     }
     total = Stats()
     workers = max(1, min(MAX_WORKERS, workers, len(work)))
