@@ -32,6 +32,7 @@ makes the first run an initial load of K days (the DAG's `{"days": K}`).
 from __future__ import annotations
 
 import argparse
+import bisect
 import dataclasses
 import json
 import multiprocessing
@@ -50,7 +51,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from sandbox import region
+from sandbox import region, timeutil
 from sandbox.determinism import rng, stable_int
 from sandbox.platforms import bluesky as bsky
 from sandbox.platforms import facebook as fb
@@ -61,7 +62,7 @@ from sandbox.platforms import x as xp
 from sandbox.platforms.graph_common import insight_days
 from sandbox.region import Account
 from sandbox.timeutil import DAY, EPOCH, day_start
-from sandbox.world import Comment, Post, World, settle
+from sandbox.world import Comment, Post, PostMetrics, World, settle
 from socialpulse.connectors import facebook as fb_conn
 from socialpulse.connectors import instagram as ig_conn
 from socialpulse.connectors import linkedin as li_conn
@@ -73,6 +74,10 @@ from socialpulse.landing_schemas import LINEAGE_FIELDS, entities, schema_for
 from socialpulse.privacy import pseudonymise
 
 REPO = Path(__file__).resolve().parents[1]
+
+# The Paris DST rule is asked hundreds of thousands of times per account (every comment time
+# is drawn against the wall clock): memoized, it answers the same, in a dictionary lookup.
+timeutil._last_sunday = lru_cache(maxsize=None)(timeutil._last_sunday)
 PLATFORMS = ("facebook", "instagram", "linkedin", "x", "bluesky", "mastodon")
 KEY_PREFIX = {"facebook": "fb", "instagram": "ig", "linkedin": "li", "x": "x", "bluesky": "bsky", "mastodon": "masto"}
 DEFAULT_END = date(2026, 11, 25)
@@ -98,7 +103,8 @@ class ScaleWorld(World):
     * Incidents: their shares name the region's account keys; a clone takes its template's
       share, so a train strike floods the clones of the transport accounts too.
 
-    Post plans are cached (followers since EPOCH, profile post counts and posts all need them).
+    Post plans, post metrics and comment times are cached per account (values unchanged: the
+    sandbox recomputes them for every day and platform metric that asks).
 
     `forget()` drops everything cached about the accounts done so far (a worker generates
     thousands of accounts one after the other); the people (commenters) stay.
@@ -109,6 +115,25 @@ class ScaleWorld(World):
         self.templates = dict(templates or {})
         self._slot_view: dict[tuple[str, str], Account] = {}
         self._plans: dict[tuple[str, str, date], tuple[tuple[int, int], ...]] = {}
+        self._metrics: dict[tuple[str, int, date], PostMetrics] = {}
+        self._times: dict[tuple[str, int], list[datetime]] = {}
+
+    def post_metrics(self, post: Post, as_of: date) -> PostMetrics:
+        """Cached: the daily series, the platforms' daily deltas and every run of the lookback ask again."""
+        key = (post.account.key, post.serial, as_of)
+        metrics = self._metrics.get(key)
+        if metrics is None:
+            metrics = self._metrics[key] = super().post_metrics(post, as_of)
+        return metrics
+
+    def comments_before(self, post: Post, instant: datetime) -> tuple[Comment, ...]:
+        """The sandbox's, with the comments' times listed once per post instead of once per call."""
+        comments = self.comments(post)
+        key = (post.account.key, post.serial)
+        times = self._times.get(key)
+        if times is None or len(times) != len(comments):
+            times = self._times[key] = [c.created_at for c in comments]
+        return comments[: bisect.bisect_left(times, instant)]
 
     def _post_plan(self, account: Account, day: date) -> tuple[tuple[int, int], ...]:
         """Cached: followers (net follows since EPOCH), the profile post counts and the posts all ask for it."""
@@ -151,6 +176,8 @@ class ScaleWorld(World):
         self._cumulative_net.clear()
         self._slot_view.clear()
         self._plans.clear()
+        self._metrics.clear()
+        self._times.clear()
 
 
 # -- accounts ------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import scale  # noqa: E402  (bench/scale.py, beside this file)
+
 from sandbox import region  # noqa: E402
 from sandbox.server import SandboxApp  # noqa: E402
 from sandbox.state import SandboxState  # noqa: E402
@@ -40,7 +41,8 @@ from sandbox.state import SandboxState  # noqa: E402
 
 def _in_process_transport(app: SandboxApp) -> httpx.MockTransport:
     def handle(request: httpx.Request) -> httpx.Response:
-        answer = app.handle(request.method, request.url.raw_path.decode("ascii"), request.headers, request.content, "sb")
+        target = request.url.raw_path.decode("ascii")
+        answer = app.handle(request.method, target, request.headers, request.content, "sandbox")
         return httpx.Response(answer.status, content=answer.body, headers=answer.headers)
 
     return httpx.MockTransport(handle)
@@ -65,7 +67,9 @@ def _route_clients_to(transport: httpx.MockTransport) -> None:
     client_module.httpx.Client = InProcessClient
 
 
-def extract_like_production(home: Path, made: list[scale.ScaleAccount], end: date, days: int, seed: int) -> int:
+def extract_like_production(
+    home: Path, made: list[scale.ScaleAccount], end: date, days: int, seed: int, initial_days: int | None = None
+) -> int:
     """The same runs as bench/scale.py, through `socialpulse.extract.extract_account`; returns the runs made."""
     os.environ.update(
         {
@@ -97,7 +101,7 @@ def extract_like_production(home: Path, made: list[scale.ScaleAccount], end: dat
     looks = scale.lookbacks()
     runs = 0
     for account in made:
-        for ds, window in scale.plan_runs(end, days, looks[account.account.platform]):
+        for ds, window in scale.plan_runs(end, days, looks[account.account.platform], initial_days):
             state.today = ds + scale.DAY
             extract_account(
                 settings,
@@ -146,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--days", type=int, default=3)
     ap.add_argument("--end", type=date.fromisoformat, default=scale.DEFAULT_END)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--initial-days", type=int, default=None, help="the first run is an initial load of N days")
     ap.add_argument("--workdir", type=Path, required=True, help="an empty folder: scale/ and extract/ go there")
     args = ap.parse_args(argv)
     made = scale.clone_accounts(args.accounts, args.seed)
@@ -153,9 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     if crowded:
         ap.error(f"more than {scale.BANK} accounts on {crowded}: the sandbox cannot serve them")
     t0 = time.perf_counter()
-    result = scale.generate(args.accounts, args.days, args.end, args.workdir / "scale", seed=args.seed, workers=1)
+    home = args.workdir / "scale"
+    result = scale.generate(
+        args.accounts, args.days, args.end, home, seed=args.seed, workers=1, initial_days=args.initial_days
+    )
     t1 = time.perf_counter()
-    runs = extract_like_production(args.workdir / "extract", made, args.end, args.days, args.seed)
+    runs = extract_like_production(args.workdir / "extract", made, args.end, args.days, args.seed, args.initial_days)
     t2 = time.perf_counter()
     problems = compare(args.workdir / "scale" / "landing", args.workdir / "extract" / "landing")
     for line in problems:
