@@ -1027,20 +1027,31 @@ def generate(
     }
 
 
-def extrapolate(result: dict, accounts: int = 10_000, days: int = 365) -> dict:
-    """Files, rows, bytes and time of another size, from a measured run, linear in account-days.
+def history_days(days: int, initial_days: int | None) -> int:
+    """Days of history a run lands: the first run's window, then one more day per daily run."""
+    return (initial_days or 1) + days - 1 if initial_days else days
 
+
+def extrapolate(result: dict, accounts: int = 10_000, days: int = 365) -> dict | None:
+    """Files, rows, bytes and time of `accounts` x `days` of history landed the same way as `result`.
+
+    Daily runs (no initial load) scale with account-days; a single initial load (`--days 1
+    --initial-days K`) scales with accounts x K. A mix of both does not scale linearly: None.
     `minutes_as_measured` scales the run's wall time (on a machine as busy as it was);
     `minutes_two_free_cores` scales its CPU seconds over two processes with nothing else running.
-    Per-account costs (followers since EPOCH) are counted as per account-day: an overestimate
-    for longer spans.
+    Per-account costs (followers since EPOCH) are counted per account-day: a slight overestimate
+    for longer spans than measured.
     """
-    factor = accounts * days / result["account_days"]
+    if result["initial_days"] and result["days"] > 1:
+        return None
+    measured = result["accounts"] * history_days(result["days"], result["initial_days"])
+    factor = accounts * days / measured
     cpu = result["cpu_seconds_generate"] + result["cpu_seconds_write"]
     return {
         "accounts": accounts,
         "days": days,
-        "files": round(result["files"] * factor),
+        "landed_as": f"an initial load of {days} days" if result["initial_days"] else f"{days} daily runs",
+        "files": round(result["files"] * (factor if not result["initial_days"] else accounts / result["accounts"])),
         "rows": round(result["rows"] * factor),
         "gigabytes": round(result["bytes"] * factor / 1e9, 1),
         "minutes_as_measured": round(result["seconds"] * factor / 60, 1),
