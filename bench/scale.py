@@ -731,11 +731,12 @@ def mastodon_status_id(post: Post) -> str:
 
 
 def mastodon_reply_id(post: Post, comment_serial: int) -> str:
+    """A reply's status id. Beyond the first bank, the comment serial itself: unique across the
+    platform's accounts, 16 digits where snowflakes have 18, so it meets no post or sandbox reply id
+    (a snowflake anchored on the post's second would need the account in its 16 low bits too)."""
     if post.account.slot < BANK:
         return masto.reply_status_id(post, comment_serial)
-    position = comment_serial % 1000
-    ms = masto._millis(post.created_at) + post.account.slot // BANK
-    return str((ms << 16) | 0xF000 | position)
+    return str(comment_serial)
 
 
 @lru_cache(maxsize=65536)
