@@ -105,18 +105,3 @@ DATA_CACHE_CONFIG = {
 }
 ROW_LIMIT = 10000
 SUPERSET_WEBSERVER_TIMEOUT = 120
-
-# --- Headless Chromium (Superset's own screenshots, if ever enabled) ------------------
-WEBDRIVER_TYPE = "chrome"
-WEBDRIVER_OPTION_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-WEBDRIVER_BASEURL = f"http://127.0.0.1:{os.environ.get('SUPERSET_PORT', '8088')}/"
