@@ -38,7 +38,7 @@ from socialpulse.imports._mbs_common import (
     by_account_lists,
     snapshot_time,
 )
-from socialpulse.imports.reader import ImportFileError, Table
+from socialpulse.imports.reader import ImportFileError, SeenRows, Table
 
 PLATFORM = "instagram"
 SOURCE = "csv"
@@ -114,6 +114,7 @@ def parse(table: Table, config: AccountsConfig, as_of: date, account: str | None
     fetched_at = snapshot_time(as_of)
     first_username: str | None = None  # rows without an id: one account, so one username
     out: dict[str, dict[str, dict]] = {}
+    seen = SeenRows(table)
 
     for line, row in table.rows:
         if export.has("account_id"):
@@ -132,6 +133,8 @@ def parse(table: Table, config: AccountsConfig, as_of: date, account: str | None
         media_id = export.value(row, "post_id")
         if not media_id.isdigit():
             raise export.error(f"{media_id!r} is not an Instagram media id (digits only)", line, "post_id")
+        if seen.repeated(media_id, line, row):
+            continue
         raw_type = export.value(row, "post_type")
         types = _TYPES.get(raw_type) if raw_type else (None, None)
         if types is None:

@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 from socialpulse.config import Account, AccountsConfig, ConfigError
 from socialpulse.imports.reader import (
     ImportFileError,
+    SeenRows,
     Table,
     datetime_format,
     find_column,
@@ -128,11 +129,14 @@ def parse(table: Table, config: AccountsConfig, as_of: date, account: str | None
     fetched_at = datetime.combine(as_of, time.max, ZoneInfo("UTC")).replace(microsecond=0)
     posts: dict[str, dict] = {}
     statistics: dict[str, dict] = {}
+    seen = SeenRows(table)
 
     for line, row in table.rows:
         if _is_sponsored(table, line, header("post_type"), cell(row, "post_type")):
             continue
         urn = post_urn(table, line, header("link"), cell(row, "link"))
+        if seen.repeated(urn, line, row):
+            continue
         created = parse_datetime(table, line, header("created"), cell(row, "created"), fmt, config.timezone)
         if created.date() > as_of:
             raise table.error(

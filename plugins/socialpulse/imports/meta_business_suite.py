@@ -22,7 +22,7 @@ from socialpulse.imports._mbs_common import (
     by_account_lists,
     snapshot_time,
 )
-from socialpulse.imports.reader import Table
+from socialpulse.imports.reader import SeenRows, Table
 
 __all__ = ["COLUMNS", "KEYS", "PLATFORM", "POST_TYPES", "SOURCE", "Parsed", "describe", "normalise_type", "parse"]
 
@@ -72,6 +72,7 @@ def parse(table: Table, config: AccountsConfig, as_of: date, account: str | None
     pages = AccountMatcher(export, PLATFORM, account)
     fetched_at = snapshot_time(as_of)
     out: dict[str, dict[str, dict]] = {}
+    seen = SeenRows(table)
 
     for line, row in table.rows:
         page_id = export.value(row, "page_id")
@@ -80,6 +81,8 @@ def parse(table: Table, config: AccountsConfig, as_of: date, account: str | None
         if not raw_id.isdigit() and not raw_id.replace("_", "").isdigit():
             raise export.error(f"{raw_id!r} is not a post id", line, "post_id")
         post_id = raw_id if "_" in raw_id else f"{page_id}_{raw_id}"
+        if seen.repeated(post_id, line, row):
+            continue
 
         def count(field: str, line: int = line, row: dict = row) -> int | None:
             return export.count(line, row, field)

@@ -30,7 +30,7 @@ import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from itertools import islice
@@ -78,6 +78,7 @@ class Table:
     rows: list[tuple[int, dict[str, str]]]  # (row number in the file, values by normalised header)
     sheet: str | None = None  # the worksheet read, for a workbook
     header_row: int = 1  # row number of the header in the file
+    duplicates: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> the two headers
 
     @property
     def decimal_comma(self) -> bool:
@@ -125,21 +126,110 @@ def read_table(path: Path, *, header: Iterable[str] = (), sheet: str | Iterable[
 
 
 def _read_csv(path: Path, raw: bytes, expected: set[str]) -> Table:
-    text, encoding = None, None
+    text, encoding = _decode(path, raw)
+    separator = _sniff_separator(text)
+    records = _csv_records(path, text, separator)
+    table = _frame(path, records, expected, encoding=encoding, separator=separator, sheet=None)
+    _check_truncated(table, text, records)
+    return table
+
+
+def _utf16(raw: bytes) -> str | None:
+    """UTF-16 (Excel's "Unicode text"), with a BOM or told by the NUL half of each ASCII character."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = raw[:2000]
+    if len(head) >= 4:
+        odd, even = head[1::2].count(0), head[0::2].count(0)
+        if odd >= 0.4 * len(head[1::2]) and even == 0:
+            return "utf-16-le"
+        if even >= 0.4 * len(head[0::2]) and odd == 0:
+            return "utf-16-be"
+    return None
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+    """The file's text and encoding: UTF-16, UTF-8 (BOM or not) or Windows-1252.
+
+    A byte that none of them reads is named by its row and column (what the user can
+    find and fix), from a reading where it is replaced by U+FFFD.
+    """
+    wide = _utf16(raw)
+    if wide is not None:
+        try:
+            return raw.decode(wide).lstrip("\ufeff"), wide
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(path, f"not readable as UTF-16 text ({exc.reason} at byte {exc.start})") from None
     for enc in ENCODINGS:
         try:
-            text, encoding = raw.decode(enc), enc
-            break
+            return raw.decode(enc), enc
         except UnicodeDecodeError:
             continue
-    if text is None or encoding is None:  # cp1252 decodes almost anything; this is for the rest
-        raise ImportFileError(path, "not UTF-8 nor Windows-1252 text")
-    separator = _sniff_separator(text)
+    text = raw.decode("cp1252", errors="replace")
+    for number, cells in _safe_records(text):
+        for i, cell in enumerate(cells):
+            if "\ufffd" in cell:
+                raise ImportFileError(
+                    path,
+                    f"{cell!r} holds a byte that is neither UTF-8 nor Windows-1252 text (shown as \ufffd): "
+                    "save the file again as CSV UTF-8",
+                    row=number,
+                    column=f"column {i + 1}",
+                )
+    raise ImportFileError(path, "not UTF-8 nor Windows-1252 text")
+
+
+def _safe_records(text: str) -> list[Record]:
+    """Records for locating a problem only: any separator, errors swallowed."""
     try:
-        records = list(enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=separator), 1))
+        return list(enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_separator(text)), 1))
+    except csv.Error:
+        return []
+
+
+def _csv_records(path: Path, text: str, separator: str) -> list[Record]:
+    """Records numbered as a spreadsheet numbers rows (a quoted newline stays in its row)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    records: list[Record] = []
+    try:
+        for cells in reader:
+            records.append((len(records) + 1, cells))
     except csv.Error as exc:
-        raise ImportFileError(path, f"not a readable CSV file ({exc})") from exc
-    return _frame(path, records, expected, encoding=encoding, separator=separator, sheet=None)
+        raise ImportFileError(path, f"not a readable CSV file ({exc})", row=len(records) + 1) from exc
+    return records
+
+
+def _check_truncated(table: Table, text: str, records: list[Record]) -> None:
+    """A file cut short (a copy or download interrupted) is refused rather than landed half.
+
+    Two tell-tales: the last record is inside a quoted value that never closes (the
+    reader then returns the partial text as if complete), or it has fewer cells than the
+    header and the file does not end with a line break.
+    """
+    if not records or not table.rows:
+        return
+    number, cells = records[-1]
+    if number != table.rows[-1][0]:
+        return
+    unterminated = _ends_in_open_quote(text, table.separator)
+    if unterminated or (len(cells) < len(table.header) and not text.endswith(("\n", "\r"))):
+        at = max(len(cells) - 1, 0) if unterminated else len(cells)
+        column = table.header[at] if at < len(table.header) else None
+        what = "a quoted value never closes" if unterminated else f"{len(cells)} of {len(table.header)} values"
+        raise table.error(
+            f"the file ends in the middle of a row ({what}): it looks truncated; download or copy it again",
+            row=number,
+            column=column,
+        )
+
+
+def _ends_in_open_quote(text: str, separator: str) -> bool:
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def _sniff_separator(text: str) -> str:
@@ -267,14 +357,115 @@ def _frame(
         header_cells = header_cells[:-1]
     header = [h.strip() for h in header_cells]
     keys = [normalise(h) for h in header]
+    _check_cells(path, records[at:], header, sheet)
+    if len(records) == at + 1:
+        raise ImportFileError(
+            path,
+            f"the header (row {header_row}) is followed by no data row: nothing to import; "
+            "was the export made for an empty period?",
+            row=header_row + 1,
+            sheet=sheet,
+        )
+    seen: dict[str, str] = {}
+    duplicates = {}
+    for h, k in zip(header, keys, strict=True):
+        if k and k in seen:
+            duplicates[k] = (seen[k], h)
+        seen.setdefault(k, h)
     rows = []
     for number, values in records[at + 1 :]:
         if len(values) > len(keys) and any(v.strip() for v in values[len(keys) :]):
-            raise ImportFileError(path, f"{len(values)} values for {len(keys)} columns", row=number, sheet=sheet)
-        rows.append((number, {k: (values[i].strip() if i < len(values) else "") for i, k in enumerate(keys)}))
+            raise ImportFileError(
+                path,
+                f"{len(values)} values for {len(keys)} columns (a text with an unquoted separator?)",
+                row=number,
+                sheet=sheet,
+            )
+        cells: dict[str, str] = {}
+        for i, k in enumerate(keys):
+            cells.setdefault(k, values[i].strip() if i < len(values) else "")
+        rows.append((number, cells))
     return Table(
-        path=path, encoding=encoding, separator=separator, header=header, rows=rows, sheet=sheet, header_row=header_row
+        path=path,
+        encoding=encoding,
+        separator=separator,
+        header=header,
+        rows=rows,
+        sheet=sheet,
+        header_row=header_row,
+        duplicates=duplicates,
     )
+
+
+def _check_cells(path: Path, records: list[Record], header: list[str], sheet: str | None) -> None:
+    """Cells that would land damaged text: NUL bytes (a binary or corrupted file) and
+    text encoded twice ('Ã©' for 'é': UTF-8 read as Windows-1252 somewhere on the way)."""
+    for number, cells in records:
+        for i, cell in enumerate(cells):
+            if cell.isascii() and "\x00" not in cell:
+                continue
+            column = header[i] if i < len(header) and header[i] else f"column {i + 1}"
+            if "\x00" in cell:
+                raise ImportFileError(
+                    path,
+                    "holds a NUL byte (\\x00): the file is damaged or is not a text export",
+                    row=number,
+                    column=column,
+                    sheet=sheet,
+                )
+            repaired = _mojibake(cell)
+            if repaired is not None:
+                raise ImportFileError(
+                    path,
+                    f"{_excerpt(cell)!r} looks like UTF-8 text decoded as Windows-1252 ({_excerpt(repaired)!r}): "
+                    "the file mixes encodings; save it again as CSV UTF-8",
+                    row=number,
+                    column=column,
+                    sheet=sheet,
+                )
+
+
+def _mojibake(cell: str) -> str | None:
+    """The text `cell` was before UTF-8 bytes were read as Windows-1252, if it reads so."""
+    try:
+        repaired = cell.encode("cp1252").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+    return None if repaired == cell else repaired
+
+
+def _excerpt(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class SeenRows:
+    """Rows of one file that land under the same key (a post listed twice).
+
+    An identical copy (a row pasted twice) is the same post: `repeated` says to skip it.
+    Two rows of one post that disagree cannot both be right, and the file holds no way to
+    tell which is: the file is refused, naming the second row and the first cell that
+    differs, rather than one of them silently dropped.
+    """
+
+    def __init__(self, table: Table):
+        self.table = table
+        self.first: dict[object, tuple[int, dict[str, str]]] = {}
+
+    def repeated(self, key: object, line: int, row: dict[str, str]) -> bool:
+        if key not in self.first:
+            self.first[key] = (line, row)
+            return False
+        first_line, first_row = self.first[key]
+        differing = next((k for k in row if row[k] != first_row.get(k)), None)
+        if differing is None:
+            return True
+        header = next((h for h in self.table.header if normalise(h) == differing), differing)
+        raise self.table.error(
+            f"row {first_line} is the same post with {_excerpt(first_row.get(differing, ''))!r} here "
+            f"{_excerpt(row[differing])!r}: which one is right is unknown; keep one of the two rows",
+            row=line,
+            column=header,
+        )
 
 
 # -- columns and values ------------------------------------------------------------------------
@@ -285,12 +476,26 @@ def find_column(table: Table, aliases: Iterable[str], *, required: bool, label: 
     aliases = tuple(aliases)
     present = {normalise(h) for h in table.header}
     for alias in aliases:
-        if normalise(alias) in present:
-            return normalise(alias)
+        key = normalise(alias)
+        if key in present:
+            if key in table.duplicates:
+                first, second = table.duplicates[key]
+                raise table.error(
+                    f"column {first!r} appears twice in the header (also as {second!r}): "
+                    "which one to read is unknown; delete one",
+                    row=table.header_row,
+                    column=first,
+                )
+            return key
     if required:
         raise table.error(
             f"required column {label!r} is missing (accepted headers: {', '.join(aliases)}; "
-            f"found: {', '.join(h for h in table.header if h)})",
+            f"found: {', '.join(_excerpt(h, 80) for h in table.header if h)})"
+            + (
+                "; the header is a single cell: the file is not separated by ',', ';' or tabs"
+                if len(table.header) == 1 and table.encoding != "xlsx"
+                else ""
+            ),
             column=label,
         )
     return None
@@ -300,25 +505,60 @@ def _clean_number(value: str) -> str:
     return value.strip().replace("\u00a0", " ").replace("\u202f", " ").replace(" ", "")
 
 
+INT64_MAX = 2**63 - 1
+"""The largest count a landing column holds."""
+
+
+def _grouped(text: str, group: str, decimal: str) -> str | None:
+    """`text` without its thousands separators, with '.' as decimal point, if it is written
+    as the locale writes numbers: groups of three digits after a space or `group`, one
+    separator throughout, and an optional `decimal` part ('1 234', '1.234,5', '1234')."""
+    g, d = re.escape(group), re.escape(decimal)
+    match = re.fullmatch(rf"(\d{{1,3}}(?:([ {g}])\d{{3}})(?:\2\d{{3}})*|\d+)(?:{d}(\d+))?", text)
+    if match is None:
+        return None
+    whole = re.sub(r"\D", "", match[1])
+    return whole + (f".{match[3]}" if match[3] is not None else "")
+
+
+def to_decimal(value: str, *, decimal_comma: bool) -> Decimal | None:
+    """A number as the export's locale writes it, else None.
+
+    `,` files: '1,234' and '1 234' group thousands, '.' is the decimal point; `;` files
+    (French Excel): '1.234' and '1 234' group thousands, ',' is the decimal point. A
+    grouping mark that does not group threes ('4210.0' in a `;` file, '1,5' in a `,`
+    file) can only be a decimal mark, and is read as one: whole counts then stay exact,
+    and anything else is refused by the caller rather than read as 42100 or 15.
+    """
+    text = value.strip()
+    for space in ("\u00a0", "\u202f", "\u2009"):
+        text = text.replace(space, " ")
+    sign = ""
+    if text[:1] in ("-", "+", "\u2212"):
+        sign, text = ("-" if text[0] != "+" else ""), text[1:].lstrip()
+    group, decimal = (".", ",") if decimal_comma else (",", ".")
+    plain = _grouped(text, group, decimal)
+    if plain is None and text.count(group) == 1 and decimal not in text:
+        plain = _grouped(text, "\0", group)  # the lone mark is a decimal point
+    if plain is None:
+        return None
+    return Decimal(sign + plain)
+
+
 def parse_int(table: Table, line: int, column: str, value: str) -> int | None:
-    """Counts as written by exports and spreadsheets: '1234', '1 234', '1,234', '3423.0', '1234,0'."""
+    """Counts as written by exports and spreadsheets: '1234', '1 234', '1,234', '3423.0', '1234,0',
+    '1.234' in French Excel files."""
     if value.strip().lower() in EMPTY:
         return None
-    text = _clean_number(value)
-    if table.decimal_comma:
-        text = text.replace(".", "").replace(",", ".")
-    else:
-        text = text.replace(",", "")
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise table.error(f"{value!r} is not a number", row=line, column=column) from None
-    if not number.is_finite():
-        raise table.error(f"{value!r} is not a number", row=line, column=column)
+    number = to_decimal(value, decimal_comma=table.decimal_comma)
+    if number is None:
+        raise table.error(f"{_excerpt(value)!r} is not a number", row=line, column=column)
     if number != number.to_integral_value():
         raise table.error(f"{value!r} is not a whole count", row=line, column=column)
     if number < 0:
         raise table.error(f"{value!r} is negative; counts cannot be", row=line, column=column)
+    if number > INT64_MAX:
+        raise table.error(f"{_excerpt(value)!r} is too large for a count", row=line, column=column)
     return int(number)
 
 
@@ -368,6 +608,18 @@ DATETIME_FORMATS = (
 )
 
 
+def _fits(value: str, fmt: str) -> bool:
+    try:
+        datetime.strptime(value, fmt)
+    except ValueError:
+        return False
+    return True
+
+
+def _example(fmt: str) -> str:
+    return datetime(2026, 11, 25, 14, 30).strftime(fmt.replace("%z", "+0000"))
+
+
 def _other_order(fmt: str) -> str:
     """The same format with day and month swapped ('%m/%d/%Y' <-> '%d/%m/%Y')."""
     return fmt.replace("%m/%d", "\0").replace("%d/%m", "%m/%d").replace("\0", "%d/%m")
@@ -391,9 +643,17 @@ def datetime_format(table: Table, column: str) -> str:
             continue
         fitting.append(fmt)
     if not fitting:
-        sample = values[0] if values else ""
         header = next((h for h in table.header if normalise(h) == column), column)
-        raise table.error(f"unrecognised date/time {sample!r}", column=header)
+        best = max(DATETIME_FORMATS, key=lambda f: sum(_fits(v, f) for v in values))
+        line, sample = next((n, r[column]) for n, r in table.rows if r.get(column) and not _fits(r[column], best))
+        readable = any(_fits(sample, f) for f in DATETIME_FORMATS)
+        raise table.error(
+            f"{_excerpt(sample)!r} is not written like the column's other dates ({_example(best)})"
+            if readable
+            else f"unrecognised date/time {_excerpt(sample)!r} (expected e.g. {_example(best)})",
+            row=line,
+            column=header,
+        )
     chosen = fitting[0]
     twin = _other_order(chosen)
     if twin != chosen and twin in fitting:

@@ -48,6 +48,7 @@ from socialpulse.config import Account, AccountsConfig
 from socialpulse.imports.meta_business_suite import Parsed
 from socialpulse.imports.reader import (
     ImportFileError,
+    SeenRows,
     Table,
     datetime_format,
     find_column,
@@ -149,6 +150,7 @@ def parse(table: Table, config: AccountsConfig, as_of: date, account: str | None
     fetched_at = datetime.combine(as_of, time.max, UTC).replace(microsecond=0)  # end of the export day
     split_known = cols["promoted_impressions"] is not None
     out: dict[str, dict[str, dict[str, dict]]] = {}
+    seen = SeenRows(table)
 
     for line, row in table.rows:
 
@@ -162,6 +164,8 @@ def parse(table: Table, config: AccountsConfig, as_of: date, account: str | None
             return value
 
         owner, handle, post_id = identify(table, line, row, cols, by_handle, account)
+        if seen.repeated(post_id, line, row):
+            continue
         created = created_at(table, line, row[cols["time"]], fmt, post_id)
         if created.date() > as_of:
             raise ImportFileError(
@@ -249,6 +253,8 @@ def identify(
             row=line,
             column=header("tweet_id"),
         )
+    if len(raw_id) > 19 or int(raw_id) >= 2**63:  # an X id is a signed 64-bit snowflake
+        raise ImportFileError(table.path, f"{raw_id!r} is too long for a post id", row=line, column=header("tweet_id"))
     if raw_id != match["id"]:
         raise ImportFileError(
             table.path,
