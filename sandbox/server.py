@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -76,14 +76,18 @@ class SandboxApp:
         for rule in plan.delays:
             time.sleep(rule.seconds if rule.seconds is not None else 1.0)
         request.faults = plan.platform
-        if plan.respond is not None:
+        if plan.respond is not None and plan.respond.kind == "http_5xx":
+            # The platform's own server error, under the status drawn for this request.
+            response = platform.fault_response(replace(plan.respond, kind="http_500"), request)
+            response.status = plan.status or 500
+        elif plan.respond is not None:
             response = platform.fault_response(plan.respond, request)
         else:
             response = platform.handle(request)
         for rule in plan.transforms:
             transform = KINDS[rule.kind].transform
             if transform is not None:
-                response = transform(response, rule)
+                response = transform(response, rule, request)
         self.state.stats.record(prefix, response.status, plan.served_kinds)
         return response
 
@@ -178,7 +182,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
-        if self.command != "HEAD":
+        if response.cut_after is not None:  # fault `drop_connection`: part of the body, then hang up
+            self.wfile.write(response.body[: response.cut_after])
+            self.wfile.flush()
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        elif self.command != "HEAD":
             self.wfile.write(response.body)
         elapsed = (time.perf_counter() - started) * 1000
         self.server.log(f"{self.command} {redact(self.path)} {response.status} {elapsed:.1f}ms")
@@ -207,6 +219,13 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     def track(self, connection: socket.socket, add: bool) -> None:
         with self._connections_lock:
             (self._connections.add if add else self._connections.discard)(connection)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up first (it timed out on a `slow` fault) is not a sandbox error."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            self.log(f"client {client_address[0]}:{client_address[1]} closed the connection first")
+            return
+        super().handle_error(request, client_address)
 
     def log(self, line: str) -> None:
         if not self.quiet:

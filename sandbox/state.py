@@ -55,7 +55,7 @@ class SandboxState:
         self.world = World(seed)
         self._lock = threading.Lock()
         self._today = today or datetime.now(UTC).date()
-        self.faults = FaultRegistry(faults)
+        self.faults = FaultRegistry(faults, seed=seed)
         self.stats = Stats()
 
     @property

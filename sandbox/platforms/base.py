@@ -62,6 +62,8 @@ class Response:
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    cut_after: int | None = None
+    """Fault `drop_connection`: send only this many body bytes, then close the connection."""
 
     @classmethod
     def json(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -198,6 +200,8 @@ class PublicReadPlatform(WindowedPlatform):
             return self._server_error()
         if rule.kind == "expired_token":
             return self._token_expired().response()
+        if rule.kind == "revoked_token":
+            return self._token_revoked().response()
         raise ValueError(f"fault kind {rule.kind!r} is not implemented for {self.name}")
 
     @abstractmethod
@@ -228,3 +232,7 @@ class PublicReadPlatform(WindowedPlatform):
     @abstractmethod
     def _token_expired(self) -> ApiError:
         """What an injected `expired_token` answers."""
+
+    @abstractmethod
+    def _token_revoked(self) -> ApiError:
+        """What an injected `revoked_token` answers."""

@@ -226,6 +226,9 @@ class BlueskyPlatform(PublicReadPlatform):
     def _token_expired(self) -> XrpcError:
         return XrpcError(400, "ExpiredToken", "Token has expired")
 
+    def _token_revoked(self) -> XrpcError:
+        return XrpcError(401, "InvalidToken", "Token has been revoked")
+
     # -- ids (used by sandbox.truth) -------------------------------------------------------
 
     @staticmethod

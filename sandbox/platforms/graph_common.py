@@ -218,7 +218,16 @@ def expired_token(today: date) -> GraphError:
     )
 
 
-def revoked_token() -> GraphError:
+def revoked_token(subcode: int = 460) -> GraphError:
+    """190/460: the session was invalidated (password change); 190/458: the app was removed."""
+    if subcode == 458:
+        return GraphError(
+            "Error validating access token: The user has not authorized application 1234567890123456.",
+            code=190,
+            subcode=458,
+            user_title="App not authorized",
+            user_msg="Please log in again and authorize the app.",
+        )
     return GraphError(
         "Error validating access token: The session has been invalidated because the user changed their "
         "password or Facebook has changed the session for security reasons.",
@@ -578,6 +587,8 @@ class GraphPlatform(Platform):
             response = unexpected_error().response()
         elif rule.kind == "expired_token":
             response = expired_token(self.state.today).response()
+        elif rule.kind == "revoked_token":
+            response = revoked_token(int(rule.options.get("subcode", 460))).response()
         else:
             raise ValueError(f"fault kind {rule.kind!r} is not implemented for {self.name}")
         for name, value in self._usage_headers(None, None).items():

@@ -395,6 +395,10 @@ class LinkedInPlatform(WindowedPlatform):
             if request.path.rstrip("/") == "/oauth/v2/introspectToken":
                 return Response.json({"active": False, "status": "expired"})
             return _expired().response()
+        if rule.kind == "revoked_token":
+            if request.path.rstrip("/") == "/oauth/v2/introspectToken":
+                return Response.json({"active": False, "status": "revoked"})
+            return _revoked().response()
         raise ValueError(f"fault kind {rule.kind!r} is not implemented for linkedin")
 
     # -- auth --------------------------------------------------------------------------

@@ -206,6 +206,10 @@ class MastodonPlatform(PublicReadPlatform):
     def _token_expired(self) -> MastodonError:
         return MastodonError(401, "The access token is invalid")
 
+    def _token_revoked(self) -> MastodonError:
+        challenge = 'Bearer error="invalid_token", error_description="The access token was revoked"'
+        return MastodonError(401, "The access token was revoked", {"WWW-Authenticate": challenge})
+
     # -- ids (used by sandbox.truth) ---------------------------------------------------
 
     @staticmethod

@@ -492,7 +492,7 @@ class XPlatform(Platform):
             return response
         if rule.kind == "http_500":
             response = internal_error().response()
-        elif rule.kind == "expired_token":
+        elif rule.kind in ("expired_token", "revoked_token"):  # X says 401 Unauthorized for both
             response = unauthorized().response()
         else:
             raise ValueError(f"fault kind {rule.kind!r} is not implemented for x")
