@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pyarrow as pa
@@ -104,6 +104,9 @@ class XrpcClient(ApiClient):
     """XRPC dialect of the shared client: `{"error","message"}` bodies, `ratelimit-*` headers."""
 
     platform = PLATFORM
+    required_fields: ClassVar[dict[str, tuple[str, tuple[str, ...]]]] = {
+        r"getAuthorFeed$": ("feed", ("post.uri", "post.record.createdAt")),
+    }
 
     def __init__(self, base_url: str, token: str | None, *, account_key: str, **kw: Any):
         headers = {"Authorization": f"Bearer {token}"} if token else {}

@@ -20,13 +20,16 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
+
+from socialpulse.credentials import connection_id
 
 log = logging.getLogger(__name__)
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -47,6 +50,10 @@ class ApiError(RuntimeError):
 
 class AuthError(ApiError):
     """The token is missing, expired or revoked: a person must renew it."""
+
+
+class SchemaDriftError(ApiError):
+    """A field the connector needs is missing from an answer: the platform renamed or removed it."""
 
 
 class TransientApiError(ApiError):
@@ -91,6 +98,10 @@ def strip_secret_params(url: str) -> str:
 
 class ApiClient:
     platform = "generic"
+    required_fields: ClassVar[dict[str, tuple[str, tuple[str, ...]]]] = {}
+    """The answer's contract per endpoint: a regex on the URL path -> (where the items are:
+    a key of the body, or "" when the body is the list; the fields every item must carry,
+    dotted for nested ones). Checked on every successful answer (`check_fields`)."""
 
     def __init__(
         self,
@@ -139,6 +150,32 @@ class ApiClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def renew_hint(self) -> str:
+        """Where the token of this account lives, so the person renewing it knows what to update."""
+        platform, key = self.platform.upper(), self.account_key.upper()
+        return (
+            f" [token source: Airflow Connection {connection_id(self.platform, self.account_key)!r} "
+            f"(password field), else SOCIALPULSE_{platform}_TOKEN_{key} or SOCIALPULSE_{platform}_TOKEN]"
+        )
+
+    def check_fields(self, url: str, body: Any) -> None:
+        """Schema drift fails loudly, naming the field, rather than landing rows without it."""
+        path = urlsplit(url).path
+        for pattern, (items_key, fields) in self.required_fields.items():
+            if not re.search(pattern, path):
+                continue
+            items = body if not items_key else (body.get(items_key) if isinstance(body, dict) else None)
+            for item in items if isinstance(items, list) else []:
+                missing = next((name for name in fields if not _has_field(item, name)), None)
+                if missing is not None:
+                    raise SchemaDriftError(
+                        f"{self._where(url)}: an item lacks the field {missing!r} the connector needs "
+                        f"(schema drift: the platform renamed or removed it). Check the platform's API "
+                        f"changelog and update socialpulse/connectors/{self.platform}.py; nothing was "
+                        "written for this account.",
+                        code="schema_drift",
+                    )
+
     def _where(self, url: str) -> str:
         return f"{self.platform}/{self.account_key}: GET {urlsplit(redact_url(url)).path}"
 
@@ -172,6 +209,7 @@ class ApiClient:
                 body = _json_or_none(response)
                 wait = None if response.is_success else self.throttle_delay(response, body)
                 if response.is_success and body is not None:
+                    self.check_fields(url, body)
                     self._sleep(self.pace_delay(response), paced=True)
                     return body
                 if response.is_success:
@@ -193,7 +231,10 @@ class ApiClient:
                 else:
                     error = self.classify_error(response, body)
                     if not error.transient:
-                        raise type(error)(f"{self._where(url)}: {error}", status=error.status, code=error.code)
+                        message = f"{self._where(url)}: {error}"
+                        if isinstance(error, AuthError):
+                            message += self.renew_hint()
+                        raise type(error)(message, status=error.status, code=error.code)
                     problem = str(error)
             failures += 1
             if failures >= self.policy.max_attempts:
@@ -205,6 +246,14 @@ class ApiClient:
             self.stats.retries += 1
             log.warning("%s: %s, retry %d", self._where(url), problem, failures)
             self._sleep(self._backoff(failures))
+
+
+def _has_field(item: Any, dotted: str) -> bool:
+    for name in dotted.split("."):
+        if not isinstance(item, dict) or name not in item:
+            return False
+        item = item[name]
+    return True
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -19,7 +19,7 @@ import json
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pyarrow as pa
@@ -138,6 +138,10 @@ class GraphClient(ApiClient):
     """Graph API dialect of the shared client."""
 
     platform = PLATFORM
+    required_fields: ClassVar[dict[str, tuple[str, tuple[str, ...]]]] = {
+        r"/(posts|published_posts|feed|comments)$": ("data", ("id", "created_time")),
+        r"/insights$": ("data", ("name", "values")),
+    }
 
     def __init__(self, base_url: str, token: str, *, account_key: str, api_version: str = DEFAULT_VERSION, **kw):
         super().__init__(base_url, account_key=account_key, headers={"Authorization": f"Bearer {token}"}, **kw)

@@ -38,7 +38,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import pyarrow as pa
 
@@ -172,6 +172,10 @@ class InstagramGraphClient(GraphClient):
     """The Graph dialect (errors, throttles 80002, usage headers) with Instagram's renewal advice."""
 
     platform = PLATFORM
+    required_fields: ClassVar[dict[str, tuple[str, tuple[str, ...]]]] = {
+        r"/(media|comments)$": ("data", ("id", "timestamp")),
+        r"/insights$": ("data", ("name",)),
+    }
 
     def classify_error(self, response: Any, body: Any) -> ApiError:
         error = super().classify_error(response, body)

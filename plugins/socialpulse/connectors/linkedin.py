@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, quote
 
 import httpx
@@ -239,6 +239,9 @@ class LinkedInClient(ApiClient):
     """LinkedIn REST dialect of the shared client."""
 
     platform = PLATFORM
+    required_fields: ClassVar[dict[str, tuple[str, tuple[str, ...]]]] = {
+        r"/rest/posts$": ("elements", ("id", "createdAt")),
+    }
 
     def __init__(
         self,
@@ -349,13 +352,17 @@ class LinkedInClient(ApiClient):
                 problem = type(exc).__name__
             else:
                 self.stats.statuses[response.status_code] = self.stats.statuses.get(response.status_code, 0) + 1
-                if response.status_code == 200:
-                    return response.json()
-                if response.status_code == 401:
-                    raise self.classify_error(response, _json(response))
-                if response.status_code < 500 and response.status_code != 429:
+                body = _json(response)
+                if response.status_code == 200 and isinstance(body, dict):
+                    return body
+                if response.status_code == 200:  # a cut or garbled body: transient, like any call's
+                    problem = "malformed JSON body"
+                elif response.status_code == 401:
+                    raise self.classify_error(response, body)
+                elif response.status_code < 500 and response.status_code != 429:
                     raise ApiError(f"{PLATFORM}/{self.account_key}: token introspection HTTP {response.status_code}")
-                problem = f"HTTP {response.status_code}"
+                else:
+                    problem = f"HTTP {response.status_code}"
             if attempt < self.policy.max_attempts:
                 self.stats.retries += 1
                 log.warning("%s/%s: token introspection %s, retry %d", PLATFORM, self.account_key, problem, attempt)
@@ -624,7 +631,7 @@ def check_token(client: LinkedInClient, url: str, account: Account, now: datetim
         raise AuthError(
             f"{PLATFORM}/{account.key}: the LinkedIn access token is {info.get('status') or 'inactive'} "
             "(token introspection): a Page administrator must re-authorize the app and update the token "
-            "(tokens live 60 days); nothing was written for this account.",
+            "(tokens live 60 days); nothing was written for this account." + client.renew_hint(),
             code=info.get("status"),
         )
     expires = from_epoch_seconds(info.get("expires_at"))

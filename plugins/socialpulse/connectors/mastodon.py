@@ -27,7 +27,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pyarrow as pa
@@ -104,6 +104,10 @@ class MastodonClient(ApiClient):
     """Mastodon dialect of the shared client; remembers the last response's `Link` header."""
 
     platform = PLATFORM
+    required_fields: ClassVar[dict[str, tuple[str, tuple[str, ...]]]] = {
+        r"/statuses$": ("", ("id", "created_at")),
+        r"/context$": ("descendants", ("id", "created_at")),
+    }
 
     def __init__(self, base_url: str, token: str | None, *, account_key: str, **kw: Any):
         headers = {"Authorization": f"Bearer {token}"} if token else {}

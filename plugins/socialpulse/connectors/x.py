@@ -34,7 +34,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pyarrow as pa
@@ -147,6 +147,9 @@ class XClient(ApiClient):
     """X API v2 dialect of the shared client: problem details, x-rate-limit-* headers."""
 
     platform = PLATFORM
+    required_fields: ClassVar[dict[str, tuple[str, tuple[str, ...]]]] = {
+        r"/(tweets|search/recent|search/all)$": ("data", ("id", "created_at")),
+    }
 
     def __init__(
         self,

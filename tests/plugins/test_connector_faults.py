@@ -1,0 +1,168 @@
+"""The fault campaign against the connectors: real HTTP to a sandbox, real `extract_account`.
+
+Transient faults (5xx at a rate, 429 storms, slow answers past the client timeout,
+dropped connections, malformed pages, items repeated across pages) must leave the
+landing files exactly as a fault-free run writes them. Permanent faults (revoked
+token, a field renamed or removed) must fail with a message that says what to do,
+never show the token, and leave the landing files untouched. A looping cursor stops.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from sandbox.server import serve_in_thread
+from socialpulse.config import load_accounts
+from socialpulse.connectors.client import ApiError, AuthError, RetryPolicy, SchemaDriftError
+from socialpulse.extract import extract_account
+from socialpulse.settings import Settings
+
+TODAY = date(2026, 11, 20)
+DS = date(2026, 11, 19)
+NOW = datetime(2026, 11, 20, 1, tzinfo=UTC)
+TOKEN = "sandbox-token"
+# Quick retries; a 0.5 s timeout so that a `slow` fault of 1 s is a timeout.
+FAST = RetryPolicy(backoff_base=0.01, backoff_max=0.05, pace_max_delay=0.01, timeout=0.5, max_attempts=8)
+ACCOUNTS = {
+    "facebook": "region_main",
+    "instagram": "ig_region_main",
+    "linkedin": "li_region_main",
+    "x": "x_region_main",
+    "bluesky": "bsky_region_main",
+    "mastodon": "masto_region_main",
+}
+TRANSIENT = [
+    "http_5xx:rate=0.3",
+    "http_429:count=2",
+    "slow:seconds=1:count=1",
+    "drop_connection:count=2",
+    "drop_connection:count=2:skip=2",
+    "malformed_json:count=2",
+    "malformed_json:count=2:skip=2",
+    "duplicate_items",
+]
+# A field each connector cannot do without, per platform (schema drift).
+REQUIRED = {
+    "facebook": "created_time",
+    "instagram": "timestamp",
+    "linkedin": "createdAt",
+    "x": "created_at",
+    "bluesky": "createdAt",
+    "mastodon": "created_at",
+}
+VOLATILE = ("_extracted_at", "_run_id", "fetched_at")
+
+
+def extract(home: Path, platform: str, faults: list[str] = (), days: int = 3):
+    """One extraction of the platform's account into `home`, against a fresh sandbox."""
+    with serve_in_thread(seed=42, today=TODAY, faults=faults) as sandbox, pytest.MonkeyPatch.context() as env:
+        env.setenv("SOCIALPULSE_HOME", str(home))
+        env.setenv("SOCIALPULSE_SANDBOX_URL", sandbox.url)
+        env.setenv("SOCIALPULSE_PSEUDONYM_KEY", "test-pseudonym-key-not-secret")
+        env.delenv("SOCIALPULSE_ACCOUNTS", raising=False)
+        env.delenv("SOCIALPULSE_BUILD_DB", raising=False)
+        env.delenv("SOCIALPULSE_SERVING_DB", raising=False)
+        env.setenv(f"SOCIALPULSE_{platform.upper()}_TOKEN", TOKEN)
+        settings = Settings.from_env()
+        config = load_accounts(settings.config_file)
+        account = config.account(ACCOUNTS[platform])
+        result = extract_account(settings, config, account, DS, days=days, run_id="faults", policy=FAST, now=NOW)
+        return result, sandbox.state.stats.snapshot()
+
+
+def landing(home: Path) -> dict[str, pa.Table]:
+    """Every landed table, without the columns that say when and by which run it was written."""
+    tables = {}
+    for path in sorted(home.glob("**/*.parquet")):
+        table = pq.read_table(path)
+        tables[str(path.relative_to(home))] = table.drop_columns([c for c in VOLATILE if c in table.column_names])
+    return tables
+
+
+def digests(home: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(home)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(home.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def fault_free(tmp_path_factory) -> dict[str, dict[str, pa.Table]]:
+    tables = {}
+    for platform in ACCOUNTS:
+        home = tmp_path_factory.mktemp(f"clean-{platform}")
+        extract(home, platform)
+        tables[platform] = landing(home)
+        assert tables[platform], f"{platform}: the fault-free run landed nothing"
+    return tables
+
+
+@pytest.mark.parametrize("spec", TRANSIENT)
+@pytest.mark.parametrize("platform", ACCOUNTS)
+def test_transient_fault_lands_what_a_fault_free_run_lands(platform, spec, fault_free, tmp_path) -> None:
+    kind = spec.split(":")[0]
+    result, stats = extract(tmp_path, platform, [f"{platform}:{spec}"])
+    if kind != "slow":  # a delay is not counted as a served fault
+        assert stats["by_fault"].get(kind, 0) > 0, f"the sandbox never served {kind}"
+    if kind in ("http_5xx", "drop_connection", "malformed_json", "slow"):
+        assert result.retries > 0
+    if kind == "http_429":  # LinkedIn's token introspection counts a throttle as a retry
+        assert result.throttled + result.retries == 2
+    tables = landing(tmp_path)
+    assert tables.keys() == fault_free[platform].keys()
+    for name, table in tables.items():
+        assert table.equals(fault_free[platform][name]), f"{platform} under {spec}: {name} differs"
+
+
+def _clean_then_faulted(tmp_path: Path, platform: str, spec: str, error: type[Exception]) -> str:
+    extract(tmp_path, platform)
+    before = digests(tmp_path)
+    with pytest.raises(error) as caught:
+        extract(tmp_path, platform, [f"{platform}:{spec}"])
+    assert digests(tmp_path) == before, "a failed extraction changed the landing files"
+    message = str(caught.value)
+    assert TOKEN not in message
+    assert f"{platform}/{ACCOUNTS[platform]}" in message
+    return message
+
+
+@pytest.mark.parametrize("platform", ACCOUNTS)
+def test_revoked_token_says_what_to_renew_and_lands_nothing(platform, tmp_path, caplog) -> None:
+    message = _clean_then_faulted(tmp_path, platform, "revoked_token", AuthError)
+    assert f"socialpulse_{platform}_{ACCOUNTS[platform]}" in message  # the Airflow Connection to update
+    assert f"SOCIALPULSE_{platform.upper()}_TOKEN" in message
+    assert TOKEN not in caplog.text
+
+
+@pytest.mark.parametrize("how", ["remove_field:field={f}", "rename_field:field={f}:to={f}_v2"])
+@pytest.mark.parametrize("platform", ACCOUNTS)
+def test_schema_drift_names_the_field_and_lands_nothing(platform, how, tmp_path) -> None:
+    field = REQUIRED[platform]
+    message = _clean_then_faulted(tmp_path, platform, how.format(f=field), SchemaDriftError)
+    assert f"'{field}'" in message or f".{field}'" in message
+    assert "GET /" in message  # the endpoint
+
+
+def test_a_looping_cursor_is_detected_and_stops(tmp_path) -> None:
+    """Facebook's comments of the busiest post span two pages at this volume."""
+    extract(tmp_path, "facebook")
+    before = digests(tmp_path)
+    with pytest.raises(ApiError, match=r"facebook/region_main: .*/comments: the paging cursor loops") as caught:
+        extract(tmp_path, "facebook", ["facebook:cursor_loop:path=/comments"])
+    assert not caught.value.transient
+    assert digests(tmp_path) == before
+
+
+def test_a_repeated_comment_is_landed_once(fault_free, tmp_path) -> None:
+    extract(tmp_path, "facebook", ["facebook:duplicate_items:path=/comments"])
+    (name,) = [n for n in fault_free["facebook"] if "entity=comments/" in n]
+    comments = landing(tmp_path)[name]
+    ids = comments.column("comment_id").to_pylist()
+    assert len(ids) == len(set(ids)) == fault_free["facebook"][name].num_rows
