@@ -63,6 +63,9 @@ COLUMNS: dict[str, tuple[tuple[str, ...], bool]] = {
     "plays": (("Plays", "Lectures"), False),
 }
 
+HEADER = tuple(alias for aliases, required in COLUMNS.values() if required for alias in aliases)
+"""What the header row names: how `read_table` finds it, and the separator, whatever the rows hold."""
+
 METRICS = (
     # (field, media insights metric as the API names it)
     ("views", "views"),

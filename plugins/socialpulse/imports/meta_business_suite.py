@@ -24,7 +24,18 @@ from socialpulse.imports._mbs_common import (
 )
 from socialpulse.imports.reader import SeenRows, Table
 
-__all__ = ["COLUMNS", "KEYS", "PLATFORM", "POST_TYPES", "SOURCE", "Parsed", "describe", "normalise_type", "parse"]
+__all__ = [
+    "COLUMNS",
+    "HEADER",
+    "KEYS",
+    "PLATFORM",
+    "POST_TYPES",
+    "SOURCE",
+    "Parsed",
+    "describe",
+    "normalise_type",
+    "parse",
+]
 
 PLATFORM = "facebook"
 SOURCE = "csv"
@@ -47,6 +58,9 @@ COLUMNS: dict[str, tuple[tuple[str, ...], bool]] = {
     "views_organic": (("Organic post views", "Vues organiques"), False),
     "views_paid": (("Views of promoted posts", "Vues des publications sponsorisées"), False),
 }
+
+HEADER = tuple(alias for aliases, required in COLUMNS.values() if required for alias in aliases)
+"""What the header row names: how `read_table` finds it, and the separator, whatever the rows hold."""
 
 POST_TYPES = {
     "photo": "added_photos",

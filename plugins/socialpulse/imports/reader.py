@@ -127,7 +127,7 @@ def read_table(path: Path, *, header: Iterable[str] = (), sheet: str | Iterable[
 
 def _read_csv(path: Path, raw: bytes, expected: set[str]) -> Table:
     text, encoding = _decode(path, raw)
-    separator = _sniff_separator(text)
+    separator = _sniff_separator(text, expected)
     records = _csv_records(path, text, separator)
     table = _frame(path, records, expected, encoding=encoding, separator=separator, sheet=None)
     _check_truncated(table, text, records)
@@ -166,7 +166,9 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
     text = raw.decode("cp1252", errors="replace")
-    for number, cells in _safe_records(text):
+    records = [(n, cells) for n, cells in _safe_records(text) if any(c.strip() for c in cells)]
+    head = records[0][1] if records else []
+    for number, cells in records:
         for i, cell in enumerate(cells):
             if "\ufffd" in cell:
                 raise ImportFileError(
@@ -174,7 +176,7 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
                     f"{cell!r} holds a byte that is neither UTF-8 nor Windows-1252 text (shown as \ufffd): "
                     "save the file again as CSV UTF-8",
                     row=number,
-                    column=f"column {i + 1}",
+                    column=head[i].strip() if number > 1 and i < len(head) and head[i].strip() else f"column {i + 1}",
                 )
     raise ImportFileError(path, "not UTF-8 nor Windows-1252 text")
 
@@ -232,23 +234,27 @@ def _ends_in_open_quote(text: str, separator: str) -> bool:
     return False
 
 
-def _sniff_separator(text: str) -> str:
-    """The separator that gives the first rows one steady width of two or more cells.
+def _sniff_separator(text: str, expected: set[str] = frozenset()) -> str:
+    """The separator under which a first row names the expected columns, else the one
+    that gives the first rows one steady width of two or more cells.
 
     Writers give every row the header's width (Excel pads even title rows), while a
-    wrong separator splits rows only where a value happens to hold it. Scored by how
-    many rows share the most common width, then by that width; ties go to `,`.
+    wrong separator splits rows only where a value happens to hold it. But a long
+    quoted text spanning many lines, split at its own `;` or `,`, also makes many
+    rows of one width: so the header the format expects decides first. Then scored
+    by how many rows share the most common width, then by that width; ties go to `,`.
     """
-    best, best_score = SEPARATORS[0], (0, 0)
+    best, best_score = SEPARATORS[0], (0, 0, 0)
     for sep in SEPARATORS:
         try:
             records = list(islice(csv.reader(io.StringIO(text, newline=""), delimiter=sep), SCAN_ROWS))
         except csv.Error:
             continue
+        named = max((_matches(r, expected) for r in records), default=0) if expected else 0
         widths = Counter(len(r) for r in records if len(r) >= 2 and any(v.strip() for v in r))
         if not widths:
             continue
-        score = max((count, width) for width, count in widths.items())
+        score = (named, *max((count, width) for width, count in widths.items()))
         if score > best_score:
             best, best_score = sep, score
     return best

@@ -81,6 +81,9 @@ COLUMNS: dict[str, tuple[tuple[str, ...], bool]] = {
     "promoted_url_clicks": (("promoted url clicks",), False),
 }
 
+HEADER = tuple(alias for aliases, required in COLUMNS.values() if required for alias in aliases)
+"""What the header row names: how `read_table` finds it, and the separator, whatever the rows hold."""
+
 # landing counter (see connectors/x.py SPLIT_METRICS): organic column, promoted column
 SPLIT = {
     "impression_count": ("impressions", "promoted_impressions"),
