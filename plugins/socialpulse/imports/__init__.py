@@ -1,8 +1,8 @@
 """Hand-downloaded analytics exports (CSV or XLSX) -> the same landing zone as the API.
 
 For institutions without API access. One module per export format; all share the
-tolerant reader in `reader.py` (CSV or XLSX told apart by content; UTF-8 with or
-without BOM, Windows-1252, `,` `;` or tab separators, decimal commas, quoted
+tolerant reader in `reader.py` (CSV or XLSX told apart by content; UTF-16, UTF-8
+with or without BOM, Windows-1252, `,` `;` or tab separators, decimal commas, quoted
 newlines, extra columns, title rows above the header). A module may declare its
 `HEADER` (column names, to find the header row) and `SHEETS` (workbook sheets). A file is parsed and
 validated completely before anything is written; a missing required column, an

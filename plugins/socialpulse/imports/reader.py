@@ -2,7 +2,8 @@
 
 Every export becomes the same `Table` of text cells, whatever it was saved as:
 
-* CSV: UTF-8 with or without BOM, else Windows-1252; `,`, `;` or tab separators
+* CSV: UTF-16 (Excel's "Unicode text"), UTF-8 with or without BOM, else
+  Windows-1252; `,`, `;` or tab separators
   (told apart by which one gives the rows a steady width, because the first line may
   be a title); `;` files are French Excel's and write decimal commas.
 * XLSX: one worksheet read with openpyxl in read-only mode. Typed cells become the
@@ -16,8 +17,12 @@ description row). The header is the row that names the most of the columns the
 caller expects (`header=`); without that hint, leading rows with fewer than half the
 table's filled cells (and at least two) are taken for notes and skipped.
 
-Row numbers are the file's own (line of the CSV record, Excel row number), so an
-error message points at what the user sees when they open the file.
+Row numbers are the file's own as a spreadsheet shows them (the CSV record's number,
+a quoted multi-line value staying in its row; the Excel row number), so an error
+message points at what the user sees when they open the file.
+
+What would land damaged is refused rather than repaired: a file cut off mid-row, NUL
+bytes, text decoded twice or mixed encodings, a column named twice, no data row.
 """
 
 from __future__ import annotations
