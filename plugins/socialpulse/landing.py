@@ -97,6 +97,12 @@ def _lineage(partition: Partition, run_id: str, extracted_at: datetime, source: 
 
 def _write_atomically(path: Path, table: pa.Table) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    # A writer killed before its rename leaves its temp file behind; the next write of
+    # the same partition (its rerun: one writer per partition) removes it.
+    stale = re.compile(rf"\.{re.escape(path.stem)}\.[0-9a-f]{{32}}\.tmp")
+    for old in path.parent.iterdir():
+        if stale.fullmatch(old.name):
+            old.unlink(missing_ok=True)
     tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}.tmp")
     try:
         pq.write_table(table, tmp, compression="zstd")

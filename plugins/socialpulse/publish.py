@@ -15,6 +15,7 @@ serving copy without its expired comment texts. Same atomic rename, same exports
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -40,13 +41,29 @@ def _quote(path: Path) -> str:
     return path.as_posix().replace("'", "''")
 
 
+def _temp_name(final: Path) -> Path:
+    return final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
+
+
+def _sweep_temps(final: Path) -> None:
+    """Remove what a publish killed before its rename left beside `final` (its temp
+    file and the temp's WAL). Every publisher runs in the single writer pool, so no
+    other publish is writing one now; a leftover would otherwise stay forever."""
+    stale = re.compile(rf"\.{re.escape(final.name)}\.[0-9a-f]{{32}}\.tmp(\.wal)?")
+    if final.parent.is_dir():
+        for path in final.parent.iterdir():
+            if stale.fullmatch(path.name):
+                path.unlink(missing_ok=True)
+
+
 def publish(
     build_db: Path, serving_db: Path, *, ds: date, run_id: str, exports_dir: Path | None = None
 ) -> PublishReport:
     if not build_db.exists():
         raise FileNotFoundError(f"{build_db}: build database missing; run load and dbt first")
     serving_db.parent.mkdir(parents=True, exist_ok=True)
-    tmp = serving_db.with_name(f".{serving_db.name}.{uuid.uuid4().hex}.tmp")
+    _sweep_temps(serving_db)
+    tmp = _temp_name(serving_db)
     tables: dict[str, int] = {}
     try:
         con = duckdb.connect(str(tmp))
@@ -108,7 +125,8 @@ def republish(
         if name.split(".", 1)[0] not in SERVED_SCHEMAS or name.count(".") != 1:
             raise ValueError(f"{name}: only tables of schemas {SERVED_SCHEMAS} are published")
     serving_db.parent.mkdir(parents=True, exist_ok=True)
-    tmp = serving_db.with_name(f".{serving_db.name}.{uuid.uuid4().hex}.tmp")
+    _sweep_temps(serving_db)
+    tmp = _temp_name(serving_db)
     report: dict[str, int] = {}
     try:
         con = duckdb.connect(str(tmp))
@@ -173,7 +191,8 @@ def export_parquet(serving_db: Path, exports_dir: Path, tables: dict[str, int]) 
     try:
         for qualified in tables:
             final = exports_dir / f"{qualified.split('.')[-1]}.parquet"
-            tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
+            _sweep_temps(final)
+            tmp = _temp_name(final)
             try:
                 con.execute(f"copy (select * from {qualified}) to '{_quote(tmp)}' (format parquet, compression zstd)")
                 os.replace(tmp, final)
