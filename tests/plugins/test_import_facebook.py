@@ -132,7 +132,7 @@ def test_hand_written_edge_cases(settings, cfg, tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (HEADER.replace("Reach,", ""), r"hand\.csv, column 'Reach': required column 'Reach' is missing"),
+        (HEADER.replace("Reach,", ""), r"hand\.csv, row 1, column 'Reach': required column 'Reach' is missing"),
         (
             HEADER + "777,112233445566002,11/18/2026 09:30,u,d,12x,1,1,1,1,\n",
             r"hand\.csv, row 2, column 'Views': '12x' is not a number",

@@ -341,17 +341,17 @@ def test_account_option_accepts_only_that_accounts_rows(settings, cfg, tmp_path)
         (
             without("Reach"),
             None,
-            r"hand\.csv, column 'Reach': required column 'Reach' is missing",
+            r"hand\.csv, row 1, column 'Reach': required column 'Reach' is missing",
         ),
         (
             without("Views"),
             None,
-            r"hand\.csv, column 'Views': required column 'Views' is missing",
+            r"hand\.csv, row 1, column 'Views': required column 'Views' is missing",
         ),
         (
             without("Account ID"),
             None,
-            r"hand\.csv, column 'Account ID': required column 'Account ID' is missing: .*--account",
+            r"hand\.csv, row 1, column 'Account ID': required column 'Account ID' is missing: .*--account",
         ),
         (
             HEADER + ROW.replace("17841400000110001", "17841499999999999"),

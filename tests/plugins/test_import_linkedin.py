@@ -282,7 +282,7 @@ def _without_column(rows, name):
 def test_a_missing_required_column_is_named_with_the_file_and_nothing_is_written(settings, cfg, tmp_path):
     text = (TITLE + HEADER + ROW).replace(",Impressions", "").replace(",100,", ",")
     with pytest.raises(
-        ImportFileError, match=r"hand\.csv, column 'Impressions': required column 'Impressions' is missing"
+        ImportFileError, match=r"hand\.csv, row 2, column 'Impressions': required column 'Impressions' is missing"
     ):
         import_file(settings, cfg, "linkedin", write(tmp_path, text), AS_OF, ACCOUNT)
     assert nothing_landed(settings)
@@ -292,7 +292,8 @@ def test_a_missing_required_column_is_named_with_the_file_and_nothing_is_written
     sheet.delete_cols([c.value for c in sheet[2]].index("Impressions") + 1)
     book.save(tmp_path / "content.xlsx")
     with pytest.raises(
-        ImportFileError, match=r"content\.xlsx, sheet 'All posts', column 'Impressions': required column 'Impressions'"
+        ImportFileError,
+        match=r"content\.xlsx, sheet 'All posts', row 2, column 'Impressions': required column 'Impressions'",
     ):
         import_file(settings, cfg, "linkedin", tmp_path / "content.xlsx", AS_OF, ACCOUNT)
     assert nothing_landed(settings)

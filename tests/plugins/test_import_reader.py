@@ -167,7 +167,8 @@ def test_errors_name_the_file_the_sheet_the_row_and_the_column(tmp_path):
     with pytest.raises(ImportFileError, match=r"content\.xlsx, sheet 'All posts', row 3, column 'Views': '12x' is not"):
         parse_int(read, 3, "Views", read.rows[0][1]["views"])
     with pytest.raises(
-        ImportFileError, match=r"content\.xlsx, sheet 'All posts', column 'Reach': required column 'Reach' is missing"
+        ImportFileError,
+        match=r"content\.xlsx, sheet 'All posts', row 2, column 'Reach': required column 'Reach' is missing",
     ):
         find_column(read, ("Reach",), required=True, label="Reach")
     with pytest.raises(ImportFileError, match=r"c\.csv, row 3: 4 values for 2 columns"):

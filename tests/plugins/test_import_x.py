@@ -347,7 +347,9 @@ def already_landed(settings, cfg):
 
 @pytest.mark.parametrize("column", list(GOOD))
 def test_a_missing_required_column_is_refused(settings, cfg, tmp_path, already_landed, column):
-    with pytest.raises(ImportFileError, match=rf"bad\.csv, column '{column}': required column '{column}' is missing"):
+    with pytest.raises(
+        ImportFileError, match=rf"bad\.csv, row 1, column '{column}': required column '{column}' is missing"
+    ):
         import_file(settings, cfg, "x", hand_file(tmp_path, drop=column), AS_OF)
 
 

@@ -104,6 +104,7 @@ def parse(table: Table, config: AccountsConfig, as_of: date, account: str | None
             table.path,
             "required column 'Views' is missing (accepted headers: Views, Vues, or Impressions in older exports; "
             f"found: {', '.join(table.header)})",
+            row=table.header_row,
             column="Views",
         )
     accounts = AccountMatcher(export, PLATFORM, account)
@@ -112,6 +113,7 @@ def parse(table: Table, config: AccountsConfig, as_of: date, account: str | None
             table.path,
             "required column 'Account ID' is missing: without it, name the account with --account "
             f"(accepted headers: {', '.join(COLUMNS['account_id'][0])}; found: {', '.join(table.header)})",
+            row=table.header_row,
             column="Account ID",
         )
     fetched_at = snapshot_time(as_of)

@@ -507,6 +507,7 @@ def find_column(table: Table, aliases: Iterable[str], *, required: bool, label: 
                 if len(table.header) == 1 and table.encoding != "xlsx"
                 else ""
             ),
+            row=table.header_row,
             column=label,
         )
     return None
