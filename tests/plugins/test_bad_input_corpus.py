@@ -162,3 +162,37 @@ def test_the_cli_refuses_with_the_place_and_exit_code_2(settings, monkeypatch):
     assert "negative_count.csv, row 3, column 'Reactions'" in result.output
     assert "nothing was written" in result.output
     assert snapshot(settings.landing_dir) == {}
+
+
+TEXT_CASES = [f for f in IMPORTED if f["category"] in {"formula_injection", "sql_text", "long_text", "emoji_rtl"}]
+
+
+@pytest.mark.parametrize("entry", TEXT_CASES, ids=[f["file"] for f in TEXT_CASES])
+def test_text_reaches_the_warehouse_verbatim(settings, cfg, entry):
+    """Formulas, SQL-like and right-to-left text are data: the raw tables hold them as written."""
+    import duckdb
+
+    from socialpulse.load import load_landing, raw_table
+
+    run(settings, cfg, entry)
+    load_landing(settings.build_db, settings.landing_dir)
+    con = duckdb.connect(str(settings.build_db), read_only=True)
+    try:
+        checked = 0
+        for check in entry["expect"]:
+            for name, expected in check["values"].items():
+                if isinstance(expected, int | float) or name.endswith(("_at", "_time", "timestamp")):
+                    continue
+                where = " and ".join(f"{k} = ?" for k in check["where"])
+                (actual,) = con.execute(
+                    f"select {name} from {raw_table(entry['source'], check['entity'])} where {where}",
+                    list(check["where"].values()),
+                ).fetchone()
+                if isinstance(expected, dict):
+                    assert hashlib.sha256(actual.encode("utf-8")).hexdigest() == expected["sha256"]
+                else:
+                    assert actual == expected
+                checked += 1
+    finally:
+        con.close()
+    assert checked
