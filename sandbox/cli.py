@@ -80,6 +80,10 @@ def truth(
         int, typer.Option(help="Also report metrics of posts created this many days before --start.")
     ] = 3,
     indent: Annotated[int | None, typer.Option(help="Pretty-print with this indent.")] = None,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(help="The server's --fault specs: late_correction rules restate post metrics."),
+    ] = None,
 ) -> None:
     """Print the ground truth for a date window as JSON."""
     from sandbox.truth import truth as compute_truth
@@ -93,6 +97,7 @@ def truth(
         end=_date(end),
         platform=platform,
         metrics_lookback_days=metrics_lookback_days,
+        faults=[FaultRule.from_spec(spec) for spec in fault or []],
     )
     json.dump(result, sys.stdout, ensure_ascii=False, indent=indent)
     sys.stdout.write("\n")

@@ -17,7 +17,9 @@ acts, so new kinds slot in without touching the matching logic:
   ``cursor_loop`` (the last two know where each platform keeps its items and its
   next-page cursor: see `_ITEM_KEYS` and `_next_cursor`);
 * ``platform``  handed to the platform, which applies it while building the
-  answer (kinds that need the world rather than the wire format).
+  answer (kinds that need the world rather than the wire format);
+* ``world``     a switch on the world while the rule exists (``late_correction``:
+  the truth knows it too, see `late_corrections`); never matched per request.
 
 Only the first matching ``respond`` rule of a request is used (and spent); all
 matching rules of the other stages apply. A rule with a ``rate`` option (0..1)
@@ -36,11 +38,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from sandbox.determinism import rng
+from sandbox.world import LateCorrection
 
 if TYPE_CHECKING:
     from sandbox.platforms.base import Request, Response
 
-Stage = Literal["delay", "respond", "transform", "platform"]
+Stage = Literal["delay", "respond", "transform", "platform", "world"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,10 @@ register_kind(FaultKind("http_5xx", "respond", "server errors 500/502/503/504 on
 register_kind(FaultKind("expired_token", "respond", "the access token is reported expired"))
 register_kind(FaultKind("revoked_token", "respond", "the access token is reported revoked (permanent)"))
 register_kind(FaultKind("slow", "delay", "sleep `seconds` (default 1) before answering"))
+
+register_kind(
+    FaultKind("late_correction", "world", "settled post counters restated later (share, after_days, percent)")
+)
 
 SERVER_ERROR_CODES = (500, 502, 503, 504)
 
@@ -114,6 +121,19 @@ class FaultRule:
             raise ValueError("rename_field needs field=<name> and to=<new name>")
         if self.kind == "remove_field" and not self.options.get("field"):
             raise ValueError("remove_field needs field=<name>")
+        if self.kind == "late_correction":
+            self.late_correction()  # validates the options
+
+    def late_correction(self) -> LateCorrection:
+        """The world's correction a `late_correction` rule asks for."""
+        try:
+            return LateCorrection(
+                share=float(self.options.get("share", LateCorrection.share)),
+                after_days=int(self.options.get("after_days", LateCorrection.after_days)),
+                percent=int(self.options.get("percent", LateCorrection.percent)),
+            )
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"late_correction: {error}") from None
 
     @property
     def rate(self) -> float:
@@ -200,12 +220,28 @@ class FaultPlan:
 class FaultRegistry:
     """Thread-safe list of rules; `take` matches a request and spends counts."""
 
-    def __init__(self, rules: Iterable[FaultRule] = (), seed: int = 0):
+    def __init__(
+        self,
+        rules: Iterable[FaultRule] = (),
+        seed: int = 0,
+        on_change: Callable[[FaultRegistry], None] | None = None,
+    ):
         self.seed = seed
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
         self._next_id = 1
+        self._on_change = on_change
         self.add(rules)
+
+    def _changed(self) -> None:
+        if self._on_change is not None:
+            self._on_change(self)
+
+    def late_corrections(self) -> dict[str, LateCorrection]:
+        """The world's late corrections per platform (the first rule of a platform wins)."""
+        with self._lock:
+            rules = [r for r in self._rules if r.kind == "late_correction"]
+        return late_corrections(rules)
 
     def add(self, rules: Iterable[FaultRule]) -> list[FaultRule]:
         added = []
@@ -215,13 +251,16 @@ class FaultRegistry:
                 self._next_id += 1
                 self._rules.append(rule)
                 added.append(rule)
+        self._changed()
         return added
 
     def clear(self, platform: str | None = None) -> int:
         with self._lock:
             before = len(self._rules)
             self._rules = [r for r in self._rules if platform is not None and r.platform != platform]
-            return before - len(self._rules)
+            cleared = before - len(self._rules)
+        self._changed()
+        return cleared
 
     def rules(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -232,7 +271,11 @@ class FaultRegistry:
         plan = FaultPlan()
         with self._lock:
             for rule in self._rules:
-                if not rule.matches(platform, path) or (rule.stage == "respond" and plan.respond):
+                if (
+                    rule.stage == "world"
+                    or not rule.matches(platform, path)
+                    or (rule.stage == "respond" and plan.respond)
+                ):
                     continue
                 rule.matched += 1
                 if rule.matched <= rule.skip:
@@ -250,6 +293,16 @@ class FaultRegistry:
                     )
                 rule.served += 1
         return plan
+
+
+def late_corrections(rules: Iterable[FaultRule | str]) -> dict[str, LateCorrection]:
+    """Late corrections per platform from rules or CLI specs (other kinds are ignored)."""
+    corrections: dict[str, LateCorrection] = {}
+    for rule in rules:
+        rule = FaultRule.from_spec(rule) if isinstance(rule, str) else rule
+        if rule.kind == "late_correction":
+            corrections.setdefault(rule.platform, rule.late_correction())
+    return corrections
 
 
 # -- transforms ---------------------------------------------------------------------------

@@ -55,8 +55,12 @@ class SandboxState:
         self.world = World(seed)
         self._lock = threading.Lock()
         self._today = today or datetime.now(UTC).date()
-        self.faults = FaultRegistry(faults, seed=seed)
+        self.faults = FaultRegistry(faults, seed=seed, on_change=self._sync_world)
         self.stats = Stats()
+
+    def _sync_world(self, faults: FaultRegistry) -> None:
+        """`late_correction` rules switch the world's corrections on (and off when cleared)."""
+        self.world.corrections = faults.late_corrections()
 
     @property
     def today(self) -> date:

@@ -12,10 +12,12 @@ is 00:00 UTC of `today`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
 from sandbox import incidents, region
+from sandbox.faults import FaultRule, late_corrections
 from sandbox.platforms import PLATFORMS, Platform
 from sandbox.platforms import instagram as ig
 from sandbox.timeutil import DAY, EPOCH, day_start, iso_utc, paris_utc_offset_hours, parse_date
@@ -42,6 +44,7 @@ def truth(
     platform: str | None = None,
     metrics_lookback_days: int = DEFAULT_METRICS_LOOKBACK_DAYS,
     world: World | None = None,
+    faults: Iterable[FaultRule | str] = (),
 ) -> dict[str, Any]:
     """Everything the world holds for UTC days start..end (inclusive) as seen on `today`.
 
@@ -67,9 +70,12 @@ def truth(
       reached since the 1st of the month: timeframe this_month), the world's gender
       (F, M, U), the true `value` and `is_withheld` (the API withholds the bucket:
       under its privacy threshold). What an API call on day + 1 serves.
+
+    `faults`: the rules (or CLI specs) a sandbox serves under; only `late_correction`
+    changes the truth (the corrected post metrics).
     """
     today, start, end = parse_date(today), parse_date(start), parse_date(end)
-    world = world or World(seed)
+    world = world or World(seed, corrections=late_corrections(faults))
     last = min(end, today - DAY)
     first = max(start, EPOCH)
     days = _days(first, last) if first <= last else []

@@ -263,6 +263,37 @@ def _comment_text(generator, kind: str, topic: str) -> str:
     return texts.reaction(generator)
 
 
+@dataclass(frozen=True)
+class LateCorrection:
+    """A platform restating settled counters: the fault campaign's `late_correction`.
+
+    A deterministic `share` of the platform's posts (drawn from the seed and the post)
+    get their lifetime counters (views, paid views, viewers, reactions, clicks, video
+    views; not comments, which are objects, nor shares) scaled by `percent` % from
+    `after_days` days after publication on. The post has settled by then (day 3), so
+    the account daily series, made of the settling increases, are not restated: a
+    platform correcting a post rarely revisits the account's day.
+    """
+
+    share: float = 0.25
+    after_days: int = 7
+    percent: int = 4
+
+    def __post_init__(self) -> None:
+        if not 0 < self.share <= 1:
+            raise ValueError("late_correction share must be in (0, 1]")
+        if self.after_days < len(SETTLING_PER_MILLE):
+            raise ValueError(f"late_correction after_days must be >= {len(SETTLING_PER_MILLE)} (once settled)")
+        if self.percent <= -100:
+            raise ValueError("late_correction percent must be > -100")
+
+    def hits(self, seed: int, post: Post) -> bool:
+        return rng(seed, "late-correction", post.account.platform, post.account.key, post.serial).random() < self.share
+
+    def apply(self, value: int) -> int:
+        return value * (100 + self.percent) // 100
+
+
 class World:
     """The simulated world for one seed. Thread-safe; all results are cached.
 
@@ -270,8 +301,10 @@ class World:
     what an API serves and what the truth reports cannot drift apart.
     """
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, corrections: Mapping[str, LateCorrection] | None = None):
         self.seed = seed
+        self.corrections: Mapping[str, LateCorrection] = dict(corrections or {})
+        """Late corrections per platform (fault `late_correction`); replaced whole, never mutated."""
         self._lock = threading.Lock()
         self._cumulative_net: dict[tuple[str, str], list[int]] = {}
         self.posts_on = lru_cache(maxsize=None)(self._posts_on)
@@ -392,16 +425,24 @@ class World:
         """The post's counters as of the end of UTC day `as_of` (zeros before it exists)."""
         totals = self.post_totals(post)
         age = (as_of - post.day).days
+        correction = self.corrections.get(post.account.platform)
+        if correction is None or age < correction.after_days or not correction.hits(self.seed, post):
+
+            def fix(value: int) -> int:
+                return value
+
+        else:
+            fix = correction.apply
         return PostMetrics(
             as_of=as_of,
-            views=settle(totals.views, age),
-            views_paid=settle(totals.views_paid, age),
-            viewers=settle(totals.viewers, age),
-            reactions={t: settle(n, age) for t, n in totals.reactions.items()},
+            views=fix(settle(totals.views, age)),
+            views_paid=fix(settle(totals.views_paid, age)),
+            viewers=fix(settle(totals.viewers, age)),
+            reactions={t: fix(settle(n, age)) for t, n in totals.reactions.items()},
             shares=settle(totals.shares, age),
-            clicks=settle(totals.clicks, age),
+            clicks=fix(settle(totals.clicks, age)),
             comments=len(self.comments_before(post, day_start(as_of + DAY))),
-            video_views=settle(totals.video_views, age),
+            video_views=fix(settle(totals.video_views, age)),
         )
 
     # -- comments -------------------------------------------------------------

@@ -17,7 +17,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from sandbox import region
 from sandbox.server import serve_in_thread
+from sandbox.truth import truth
 from socialpulse.config import load_accounts
 from socialpulse.connectors.client import ApiError, AuthError, RetryPolicy, SchemaDriftError
 from socialpulse.extract import extract_account
@@ -166,3 +168,25 @@ def test_a_repeated_comment_is_landed_once(fault_free, tmp_path) -> None:
     comments = landing(tmp_path)[name]
     ids = comments.column("comment_id").to_pylist()
     assert len(ids) == len(set(ids)) == fault_free["facebook"][name].num_rows
+
+
+def test_late_corrections_land_as_the_truth_restates_them(tmp_path) -> None:
+    """A 10-day window re-reads posts a week old: their restated lifetime views are landed."""
+    spec = "facebook:late_correction:share=0.5:after_days=7:percent=7"
+    extract(tmp_path, "facebook", [spec], days=10)
+    window = {"start": DS, "end": DS, "platform": "facebook", "metrics_lookback_days": 10}
+    page = f"{region.accounts('facebook')[0].account_id}_"  # region_main's posts
+
+    def views(rows: list[dict]) -> dict[str, int]:
+        return {r["post_id"]: r["views"] for r in rows if r["post_id"].startswith(page)}
+
+    corrected = views(truth(42, TODAY, faults=[spec], **window)["post_metrics"])
+    clean = views(truth(42, TODAY, **window)["post_metrics"])
+    (name,) = [n for n in landing(tmp_path) if "entity=post_insights/" in n]
+    landed = {
+        row["post_id"]: row["value"]
+        for row in landing(tmp_path)[name].to_pylist()
+        if row["metric"] == "post_media_view" and row["breakdown"] == ""
+    }
+    assert landed == corrected
+    assert any(corrected[p] != clean[p] for p in landed), "no landed post was corrected"

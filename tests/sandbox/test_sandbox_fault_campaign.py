@@ -11,6 +11,7 @@ import pytest
 from sandbox import region
 from sandbox.faults import KINDS, FaultRegistry, FaultRule
 from sandbox.server import serve_in_thread
+from sandbox.truth import truth
 
 TODAY = date(2026, 11, 26)
 PLATFORMS = ["facebook", "instagram", "linkedin", "x", "bluesky", "mastodon"]
@@ -191,3 +192,58 @@ def test_cursor_loop_points_back_to_the_second_page() -> None:
     with serve_in_thread(today=TODAY) as handle:
         first, second = _facebook_pages(handle, 2)
         assert second["paging"]["next"] != first["paging"]["next"]
+
+
+def test_late_correction_spec_validation() -> None:
+    rule = FaultRule.from_spec("facebook:late_correction:share=0.5:after_days=10:percent=-3")
+    assert (rule.stage, rule.late_correction().percent, rule.late_correction().after_days) == ("world", -3, 10)
+    for bad in (
+        "facebook:late_correction:after_days=2",
+        "facebook:late_correction:share=0",
+        "x:late_correction:percent=-100",
+    ):
+        with pytest.raises(ValueError):
+            FaultRule.from_spec(bad)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_late_correction_restates_settled_posts_in_the_truth(platform) -> None:
+    spec = f"{platform}:late_correction:share=0.5:after_days=7:percent=10"
+    window = {"start": "2026-11-15", "end": "2026-11-25", "platform": platform, "metrics_lookback_days": 10}
+    clean, corrected = truth(42, TODAY, **window), truth(42, TODAY, faults=[spec], **window)
+    assert clean["account_daily"] == corrected["account_daily"]  # the settling increases are untouched
+    published = {p["post_id"]: date.fromisoformat(p["created_at"][:10]) for p in truth(42, TODAY, platform=platform,
+                 start="2026-11-05", end="2026-11-25")["posts"]}  # fmt: skip
+    pairs = list(zip(clean["post_metrics"], corrected["post_metrics"], strict=True))
+    changed = [(a, b) for a, b in pairs if a != b]
+    assert changed, "no post was corrected"
+    for before, after in pairs:
+        age = (date.fromisoformat(after["as_of"]) - published[after["post_id"]]).days
+        if age < 7:
+            assert after == before  # still settling: never restated
+        elif after != before:
+            assert after["views"] == before["views"] * 110 // 100 and after["comments"] == before["comments"]
+    corrected_posts = {after["post_id"] for _, after in changed}
+    old_posts = {b["post_id"] for a, b in pairs if (date.fromisoformat(b["as_of"]) - published[b["post_id"]]).days >= 7}
+    assert 0 < len(corrected_posts) < len(old_posts)  # a share of the settled posts, not all
+
+
+def test_late_correction_served_by_the_api_equals_the_truth() -> None:
+    spec = "facebook:late_correction:share=0.5:percent=-5"
+    window = {"start": "2026-11-25", "end": "2026-11-25", "platform": "facebook", "metrics_lookback_days": 20}
+    clean = {r["post_id"]: r for r in truth(42, TODAY, **window)["post_metrics"]}
+    corrected = {r["post_id"]: r for r in truth(42, TODAY, faults=[spec], **window)["post_metrics"]}
+    post_id = next(pid for pid in corrected if corrected[pid] != clean[pid])
+    params = {"metric": "post_media_view", "period": "lifetime", "access_token": "sandbox-token"}
+
+    def views(handle) -> int:
+        answer = httpx.get(f"{handle.url}/facebook/v25.0/{post_id}/insights", params=params).json()
+        return answer["data"][0]["values"][0]["value"]
+
+    with serve_in_thread(today=TODAY, faults=[spec]) as handle:
+        assert views(handle) == corrected[post_id]["views"] != clean[post_id]["views"]
+        httpx.delete(f"{handle.url}/__sandbox__/faults")  # clearing the rule ends the correction
+        assert views(handle) == clean[post_id]["views"]
+        httpx.post(f"{handle.url}/__sandbox__/faults", json={"rules": [{"platform": "facebook", "kind":
+                   "late_correction", "share": 0.5, "percent": -5}]}).raise_for_status()  # fmt: skip
+        assert views(handle) == corrected[post_id]["views"]
