@@ -136,7 +136,7 @@ def parse(table: Table, config: AccountsConfig, as_of: date, account: str | None
                     "username",
                 )
         media_id = export.value(row, "post_id")
-        if not media_id.isdigit():
+        if not (media_id.isascii() and media_id.isdigit()):
             raise export.error(f"{media_id!r} is not an Instagram media id (digits only)", line, "post_id")
         if seen.repeated(media_id, line, row):
             continue

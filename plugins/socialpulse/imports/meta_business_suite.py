@@ -92,7 +92,7 @@ def parse(table: Table, config: AccountsConfig, as_of: date, account: str | None
         page_id = export.value(row, "page_id")
         page = pages.by_platform_id(line, page_id, "page_id")
         raw_id = export.value(row, "post_id")
-        if not raw_id.isdigit() and not raw_id.replace("_", "").isdigit():
+        if not (raw_id.isascii() and raw_id.replace("_", "").isdigit()):
             raise export.error(f"{raw_id!r} is not a post id", line, "post_id")
         post_id = raw_id if "_" in raw_id else f"{page_id}_{raw_id}"
         if seen.repeated(post_id, line, row):

@@ -526,7 +526,7 @@ def _grouped(text: str, group: str, decimal: str) -> str | None:
     as the locale writes numbers: groups of three digits after a space or `group`, one
     separator throughout, and an optional `decimal` part ('1 234', '1.234,5', '1234')."""
     g, d = re.escape(group), re.escape(decimal)
-    match = re.fullmatch(rf"(\d{{1,3}}(?:([ {g}])\d{{3}})(?:\2\d{{3}})*|\d+)(?:{d}(\d+))?", text)
+    match = re.fullmatch(rf"(\d{{1,3}}(?:([ {g}])\d{{3}})(?:\2\d{{3}})*|\d+)(?:{d}(\d+))?", text, re.ASCII)
     if match is None:
         return None
     whole = re.sub(r"\D", "", match[1])

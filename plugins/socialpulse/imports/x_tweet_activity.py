@@ -249,7 +249,7 @@ def identify(
             column=header("permalink"),
         )
     raw_id = row[cols["tweet_id"]]
-    if not raw_id.isdigit():
+    if not (raw_id.isascii() and raw_id.isdigit()):
         raise ImportFileError(
             table.path,
             f"{raw_id!r} is not a post id (if a spreadsheet shows it as a rounded number, import the column as text)",
