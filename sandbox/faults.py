@@ -96,6 +96,8 @@ class FaultRule:
     id: int = 0
     matched: int = 0
     served: int = 0
+    applied: int = 0
+    """Requests a page-level transform actually changed (`duplicate_items`, `cursor_loop`)."""
     memory: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """What a stateful transform remembers between requests (previous page, first cursor)."""
 
@@ -196,6 +198,7 @@ class FaultRule:
             "options": dict(self.options),
             "matched": self.matched,
             "served": self.served,
+            "applied": self.applied,
             "spent": self.spent,
         }
 
@@ -411,6 +414,7 @@ def _duplicate_items(response: Response, rule: FaultRule, request: Request) -> R
     if previous is None or not _is_next_page(request):
         return response
     items.insert(0, previous)
+    rule.applied += 1
     return _with_body(response, payload)
 
 
@@ -459,6 +463,7 @@ def _cursor_loop(response: Response, rule: FaultRule, request: Request) -> Respo
     if request.path not in rule.memory:
         return response
     where, first = rule.memory[request.path]
+    rule.applied += 1
     if where == "link":
         links = [part for part in response.headers.get("Link", "").split(",") if part and 'rel="next"' not in part]
         link = ", ".join([f'<{first}>; rel="next"', *(part.strip() for part in links)])

@@ -263,6 +263,10 @@ def _comment_text(generator, kind: str, topic: str) -> str:
     return texts.reaction(generator)
 
 
+def _unchanged(value: int) -> int:
+    return value
+
+
 @dataclass(frozen=True)
 class LateCorrection:
     """A platform restating settled counters: the fault campaign's `late_correction`.
@@ -426,13 +430,8 @@ class World:
         totals = self.post_totals(post)
         age = (as_of - post.day).days
         correction = self.corrections.get(post.account.platform)
-        if correction is None or age < correction.after_days or not correction.hits(self.seed, post):
-
-            def fix(value: int) -> int:
-                return value
-
-        else:
-            fix = correction.apply
+        corrected = correction is not None and age >= correction.after_days and correction.hits(self.seed, post)
+        fix = correction.apply if corrected and correction is not None else _unchanged
         return PostMetrics(
             as_of=as_of,
             views=fix(settle(totals.views, age)),

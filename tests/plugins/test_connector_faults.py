@@ -74,8 +74,11 @@ def extract(home: Path, platform: str, faults: list[str] = (), days: int = 3):
         settings = Settings.from_env()
         config = load_accounts(settings.config_file)
         account = config.account(ACCOUNTS[platform])
-        result = extract_account(settings, config, account, DS, days=days, run_id="faults", policy=FAST, now=NOW)
-        return result, sandbox.state.stats.snapshot()
+        try:
+            result = extract_account(settings, config, account, DS, days=days, run_id="faults", policy=FAST, now=NOW)
+        finally:
+            rules = sandbox.state.faults.rules()
+        return result, {**sandbox.state.stats.snapshot(), "rules": rules}
 
 
 def landing(home: Path) -> dict[str, pa.Table]:
@@ -162,8 +165,29 @@ def test_a_looping_cursor_is_detected_and_stops(tmp_path) -> None:
     assert digests(tmp_path) == before
 
 
+@pytest.mark.parametrize("platform", ["x", "mastodon"])
+def test_items_repeated_across_pages_of_a_long_window_are_landed_once(platform, tmp_path) -> None:
+    """60 days span several pages of X's tweets (100 a page) and Mastodon's statuses (40)."""
+    clean_home, faulted_home = tmp_path / "clean", tmp_path / "faulted"
+    extract(clean_home, platform, days=60)
+    _, stats = extract(faulted_home, platform, [f"{platform}:duplicate_items"], days=60)
+    assert stats["rules"][0]["applied"] > 0, "no page repeated an item"
+    clean, faulted = landing(clean_home), landing(faulted_home)
+    assert faulted.keys() == clean.keys()
+    for name, table in faulted.items():
+        assert table.equals(clean[name]), f"{platform}: {name} differs"
+
+
+def test_a_looping_pagination_token_stops_the_x_extraction(tmp_path) -> None:
+    with pytest.raises(ApiError, match=r"x/x_region_main: users/\d+/tweets: the pagination token loops") as caught:
+        extract(tmp_path, "x", ["x:cursor_loop:path=/tweets"], days=60)
+    assert not caught.value.transient
+    assert not list(tmp_path.rglob("*.parquet"))
+
+
 def test_a_repeated_comment_is_landed_once(fault_free, tmp_path) -> None:
-    extract(tmp_path, "facebook", ["facebook:duplicate_items:path=/comments"])
+    _, stats = extract(tmp_path, "facebook", ["facebook:duplicate_items:path=/comments"])
+    assert stats["rules"][0]["applied"] > 0, "no page repeated a comment"
     (name,) = [n for n in fault_free["facebook"] if "entity=comments/" in n]
     comments = landing(tmp_path)[name]
     ids = comments.column("comment_id").to_pylist()

@@ -330,7 +330,9 @@ class LinkedInClient(ApiClient):
             yield from elements
             paging = body.get("paging") or {}
             total = paging.get("total")
-            start += len(elements)
+            # Advance by what was asked, not by what came: a page that repeats an item of the
+            # previous one (a post published between two reads) must not make us skip one.
+            start += min(len(elements), page_size)
             if (
                 not elements
                 or (total is not None and start >= int(total))
