@@ -38,7 +38,8 @@ def serve(
     fault: Annotated[
         list[str] | None,
         typer.Option(
-            help="Inject a fault, repeatable: platform:kind[:count=N][:path=SUBSTR][:seconds=S][:skip=N]. "
+            help="Inject a fault, repeatable: platform:kind[:count=N][:path=SUBSTR][:seconds=S][:skip=N]"
+            "[:rate=R][:key=value...] (options per kind: sandbox/README.md). "
             f"Kinds: {', '.join(sorted(KINDS))}."
         ),
     ] = None,

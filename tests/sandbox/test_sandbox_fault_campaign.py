@@ -172,6 +172,51 @@ def _mastodon_pages(handle, pages: int) -> list[tuple[list[dict], str]]:
     return out
 
 
+def _x_pages(handle, pages: int) -> list[dict]:
+    user = region.accounts("x")[0].account_id
+    url, params, out = f"{handle.url}/x/2/users/{user}/tweets", {"max_results": 5}, []
+    for _ in range(pages):
+        out.append(httpx.get(url, params=params, headers=AUTH).json())
+        params = {"max_results": 5, "pagination_token": out[-1]["meta"]["next_token"]}
+    return out
+
+
+def _bluesky_pages(handle, pages: int) -> list[dict]:
+    actor = region.accounts("bluesky")[0].username
+    url, params, out = f"{handle.url}/bluesky/xrpc/app.bsky.feed.getAuthorFeed", {"actor": actor, "limit": 3}, []
+    for _ in range(pages):
+        out.append(httpx.get(url, params=params).json())
+        params = {"actor": actor, "limit": 3, "cursor": out[-1]["cursor"]}
+    return out
+
+
+@pytest.mark.parametrize(("platform", "pages", "items", "cursor"), [
+    ("x", _x_pages, lambda b: b["data"], lambda b: b["meta"]["next_token"]),
+    ("bluesky", _bluesky_pages, lambda b: b["feed"], lambda b: b["cursor"]),
+])  # fmt: skip
+def test_duplicates_and_loops_in_x_and_bluesky_paging(platform, pages, items, cursor) -> None:
+    with serve_in_thread(today=TODAY, faults=[f"{platform}:duplicate_items"]) as handle:
+        first, second = pages(handle, 2)
+    assert items(second)[0] == items(first)[-1]
+    with serve_in_thread(today=TODAY, faults=[f"{platform}:cursor_loop"]) as handle:
+        first, second, third = pages(handle, 3)
+    assert cursor(second) == cursor(first) and items(third) == items(second)
+
+
+def test_cli_truth_applies_late_corrections() -> None:
+    from typer.testing import CliRunner
+
+    from sandbox.cli import app
+
+    args = ["truth", "--start", "2026-11-25", "--end", "2026-11-25", "--today", "2026-11-26"]
+    args += ["--platform", "mastodon", "--metrics-lookback-days", "10"]
+    runs = [CliRunner().invoke(app, args + extra) for extra in ([], ["--fault", "mastodon:late_correction:share=1"])]
+    assert [r.exit_code for r in runs] == [0, 0], [r.output for r in runs]
+    clean, corrected = (sum(m["views"] for m in json.loads(r.stdout)["post_metrics"]) for r in runs)
+    assert corrected > clean
+    assert CliRunner().invoke(app, args + ["--fault", "mastodon:late_correction:after_days=1"]).exit_code != 0
+
+
 def test_duplicate_items_repeat_the_previous_page_last_item() -> None:
     with serve_in_thread(today=TODAY, faults=["facebook:duplicate_items", "mastodon:duplicate_items"]) as handle:
         first, second = _facebook_pages(handle, 2)
