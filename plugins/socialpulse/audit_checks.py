@@ -13,9 +13,13 @@ Thresholds (documented in expectations/README.md, "Cross-row checks"):
 - a lifetime counter may drop by at most max(COUNTER_DROP_ABS, COUNTER_DROP_REL x the
   previous value) between two snapshots of a post (platforms remove spam likes and
   deleted comments from their counts);
-- volume: rows per platform and day of a fact against the median of its trailing 28
-  days, judged once VOLUME_MIN_BASELINE_DAYS of them exist: below 0.5 x fails, below
-  0.8 x or above 3 x warns (the ratios are in the suite, not here);
+- volume: rows per platform and day of a fact against the median of the same weekday
+  in the trailing 28 days (a Monday against the four previous Mondays: publishing
+  follows the week, and a Monday after a quiet weekend is not a collapse), judged once
+  VOLUME_MIN_SAME_WEEKDAYS of them exist, and only when the gap to that median is
+  beyond the noise of a count (VOLUME_NOISE_SIGMAS x sqrt(median) rows: a page that
+  posts 4 times a Monday can post 2 without anything being wrong). Judged days: below
+  0.5 x fails, below 0.8 x or above 3 x warns (the ratios are in the suite, not here);
 - deprecation: a metric NULL in every row of the day that was populated on at least
   half of the trailing 28 days that had rows (and on at least one).
 """
@@ -30,7 +34,8 @@ from socialpulse.config import AccountsConfig
 from socialpulse.landing_schemas import SCHEMAS
 
 BASELINE_DAYS = 28
-VOLUME_MIN_BASELINE_DAYS = 7
+VOLUME_MIN_SAME_WEEKDAYS = 3
+VOLUME_NOISE_SIGMAS = 3
 COUNTER_DROP_ABS = 5
 COUNTER_DROP_REL = 0.01
 
@@ -151,7 +156,8 @@ def counter_deltas_sql(scope: Iterable[tuple[str, str]]) -> str:
 
 
 def volume_sql(scope: Iterable[tuple[str, str]]) -> str:
-    """Rows per fact, platform and day of the scope, against the median of the trailing 28 days."""
+    """Rows per fact, platform and day of the scope, against the median of the same
+    weekday in the trailing 28 days; `volume_ratio` is NULL where the day is not judged."""
     scope = list(scope)
     platforms = ", ".join(_quote(p) for p in sorted({p for p, _ in scope}))
     counts = " union all ".join(
@@ -171,32 +177,40 @@ def volume_sql(scope: Iterable[tuple[str, str]]) -> str:
     return f"""
         with scope (platform, day) as (values {_values(scope)}),
         facts (mart) as (values {facts}),
-        counts as ({counts})
+        counts as ({counts}),
+        judged as (
+            select
+                facts.mart,
+                scope.platform,
+                cast(scope.day as date) as day,
+                coalesce(today.row_count, 0) as row_count,
+                baseline.baseline_days,
+                baseline.baseline_median,
+                round({VOLUME_NOISE_SIGMAS} * sqrt(baseline.baseline_median), 2) as noise_rows
+            from scope
+            cross join facts
+            left join counts as today
+                on today.mart = facts.mart
+                and today.platform = scope.platform
+                and today.day = cast(scope.day as date)
+            cross join lateral (
+                select count(*) as baseline_days, median(counts.row_count) as baseline_median
+                from counts
+                where counts.mart = facts.mart
+                    and counts.platform = scope.platform
+                    and counts.day between cast(scope.day as date) - interval {BASELINE_DAYS} day
+                        and cast(scope.day as date) - interval 1 day
+                    and dayofweek(counts.day) = dayofweek(cast(scope.day as date))
+            ) as baseline
+        )
         select
-            facts.mart,
-            scope.platform,
-            cast(scope.day as date) as day,
-            coalesce(today.row_count, 0) as row_count,
-            baseline.baseline_days,
-            baseline.baseline_median,
+            *,
             case
-                when baseline.baseline_days >= {VOLUME_MIN_BASELINE_DAYS}
-                then coalesce(today.row_count, 0) / baseline.baseline_median
+                when baseline_days >= {VOLUME_MIN_SAME_WEEKDAYS}
+                    and abs(row_count - baseline_median) > noise_rows
+                then row_count / baseline_median
             end as volume_ratio
-        from scope
-        cross join facts
-        left join counts as today
-            on today.mart = facts.mart
-            and today.platform = scope.platform
-            and today.day = cast(scope.day as date)
-        cross join lateral (
-            select count(*) as baseline_days, median(counts.row_count) as baseline_median
-            from counts
-            where counts.mart = facts.mart
-                and counts.platform = scope.platform
-                and counts.day between cast(scope.day as date) - interval {BASELINE_DAYS} day
-                    and cast(scope.day as date) - interval 1 day
-        ) as baseline
+        from judged
     """
 
 

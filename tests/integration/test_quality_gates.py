@@ -1,6 +1,6 @@
 """Write-audit-publish through Airflow: each kind of bad data stops the build DAG loudly.
 
-Nine days of Facebook history are extracted from the sandbox (one in-thread sandbox
+Three weeks of Facebook history are extracted from the sandbox (one in-thread sandbox
 per day, "today" the day after) and built and published by the real build DAG
 (`airflow dags test`). The next day is extracted but not built. Each test then
 restores that state, corrupts one real landing partition of the new day the way a
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.integration
 
 FAST = RetryPolicy(backoff_base=0.05, backoff_max=0.5, pace_max_delay=0.05)
 BUILT = date(2026, 11, 18)  # the last day of history, built and published
-HISTORY_DAYS = 9  # the volume check judges once 7 baseline days exist
+HISTORY_DAYS = 21  # the volume check judges a Thursday once 3 previous Thursdays exist
 NEW = BUILT + timedelta(days=1)  # extracted, not built: what each test corrupts
 PLATFORM = "facebook"
 
@@ -262,22 +262,58 @@ def test_volume_collapse(gate):
         ("fct_post_snapshots", "facebook")
     ]
     (collapsed,) = [r for r in rows if r["_audit_severity"] == "critical"]
-    assert collapsed["volume_ratio"] < 0.5 and collapsed["baseline_days"] >= 7
+    assert collapsed["volume_ratio"] < 0.5 and collapsed["baseline_days"] == 3, "the three previous Thursdays"
+    assert collapsed["baseline_median"] - collapsed["row_count"] > collapsed["noise_rows"]
+
+
+def _add_older_posts(settings: Settings) -> int:
+    """Each page's posts edge of the new day also returns the page's older posts (as if it
+    stopped honouring `since`), with their insights as last read: a volume surge. Returns
+    how many posts were added."""
+    added = 0
+    for path in _all_partitions(settings, "posts"):
+        account = path.name.removeprefix("account=").removesuffix(".parquet")
+        new = {e: pq.read_table(_partition(settings, e, account)) for e in ("posts", "post_insights")}
+        lineage = {c: new["posts"][c][0] for c in ("fetched_at", "_ds", "_run_id", "_extracted_at")}
+        seen = set(new["posts"]["post_id"].to_pylist())
+        older = {e: [] for e in new}
+        for ds_dir in sorted((settings.landing_dir / f"platform={PLATFORM}/entity=posts").glob("ds=*"), reverse=True):
+            posts = pq.read_table(ds_dir / path.name)
+            ids = pa.array(sorted(set(posts["post_id"].to_pylist()) - seen), pa.string())
+            if not len(ids):
+                continue
+            seen.update(ids.to_pylist())
+            insights = pq.read_table(
+                settings.landing_dir / f"platform={PLATFORM}/entity=post_insights/{ds_dir.name}/{path.name}"
+            )
+            older["posts"].append(posts.filter(pc.is_in(posts["post_id"], ids)))
+            older["post_insights"].append(insights.filter(pc.is_in(insights["post_id"], ids)))
+        for entity, tables in older.items():
+            table = pa.concat_tables(tables)
+            for column, value in lineage.items():
+                index = table.schema.get_field_index(column)
+                table = table.set_column(index, table.schema.field(index), pa.array([value.as_py()] * len(table), value.type))
+            pq.write_table(pa.concat_tables([new[entity], table]), _partition(settings, entity, account))
+        added += sum(len(t) for t in older["posts"])
+    return added
 
 
 def test_a_clean_day_publishes_with_docs_and_warnings_do_not_block(gate):
-    """The new day with 60 % of each page's posts missing from the posts edge: a volume
-    drop warning (ratio between 0.5 and 0.8: reported, in the audit schema) that publishes."""
+    """The new day's posts edge also returns each page's older posts: a volume surge
+    warning (ratio above 3: reported, in the audit schema) that publishes."""
     settings = _restore(gate)
-    _keep_posts(settings, lambda posts: posts[: max(1, round(len(posts) * 0.4))])
+    assert _add_older_posts(settings) > 60
     dag_test("socialpulse_build", NEW, gate["env"], settings)
     log = (settings.home / "airflow" / "runs" / f"socialpulse_build__{NEW.isoformat()}.log").read_text()
     assert _digest(settings.serving_db) != gate["serving"]
     with duckdb.connect(str(settings.serving_db), read_only=True) as con:
         assert con.execute("select ds from marts._published").fetchone()[0] == NEW
-    assert "Data audit warnings" in log and "volume drop" in log
+    assert "Data audit warnings" in log and "volume surge" in log
     warnings = _audit_rows(settings, "audit.failures")
     assert {(w["suite"], w["severity"]) for w in warnings} == {("checks.mart_volume", "warning")}
+    (surge,) = _audit_rows(settings, "audit.checks__mart_volume")
+    assert (surge["mart"], surge["platform"], surge["_audit_severity"]) == ("fct_post_snapshots", "facebook", "warning")
+    assert surge["volume_ratio"] > 3 and surge["baseline_days"] == 3
     for index in ("gx/raw/index.html", "gx/marts/index.html", "dbt/static_index.html"):
         assert (settings.docs_dir / index).is_file(), index
     assert f"GX Data Docs of this audit: {settings.docs_dir / 'gx' / 'marts' / 'index.html'}" in log

@@ -100,13 +100,49 @@ def test_counter_deltas_compare_each_snapshot_with_the_previous_one(build):
     assert set(frame["snapshot_date"].dt.date) == {DS}, "only the loaded day is judged"
 
 
+def _volume(build, rows_on) -> dict:
+    """`checks.mart_volume` of DS for Facebook, fct_post_snapshots holding rows_on(day) rows a day."""
+    with duckdb.connect(str(build)) as con:
+        for n in range(29):
+            day = DS - timedelta(days=n)
+            con.execute(
+                "insert into marts.fct_post_snapshots (post_id, platform, snapshot_date) "
+                "select 'facebook:' || range, 'facebook', ? from range(?)",
+                [day, rows_on(day)],
+            )
+    frame = _frames(build, {"partitions": [_partition("facebook", "posts", DS, "region_main")]})["checks.mart_volume"]
+    return frame.set_index("mart").loc["fct_post_snapshots"].to_dict()
+
+
+def test_volume_compares_a_day_with_the_same_weekday(build):
+    """Weekdays of 100 rows, and DS's weekday at 40: DS's 36 rows are 0.9 of its own
+    weekday's median, not a collapse against the other days' 100."""
+    volume = _volume(build, lambda day: 36 if day == DS else 40 if day.weekday() == DS.weekday() else 100)
+    assert (volume["row_count"], volume["baseline_days"], volume["baseline_median"]) == (36, 4, 40)
+    assert volume["noise_rows"] == round(3 * 40**0.5, 2)
+    assert volume["volume_ratio"] is None or volume["volume_ratio"] != volume["volume_ratio"], (
+        "4 rows below a median of 40 is within the noise of the count: not judged"
+    )
+
+
+def test_volume_judges_a_gap_beyond_the_noise_of_the_count(build):
+    volume = _volume(build, lambda day: 10 if day == DS else 100)
+    assert (volume["baseline_days"], volume["baseline_median"], volume["volume_ratio"]) == (4, 100, 0.1)
+
+
+def test_volume_waits_for_three_previous_same_weekdays(build):
+    volume = _volume(build, lambda day: 0 if day == DS or (DS - day).days > 14 else 100)
+    assert volume["baseline_days"] == 2 and volume["row_count"] == 0
+    assert volume["volume_ratio"] != volume["volume_ratio"], "NULL: not judged yet"
+
+
 def test_volume_and_population_against_the_trailing_days(build):
     with duckdb.connect(str(build)) as con:
-        for n in range(1, 11):
+        for n in range(1, 29):
             day = DS - timedelta(days=n)
             con.execute(
                 "insert into marts.fct_account_daily (account_id, platform, report_date, followers, reach) "
-                "select 'facebook:' || range, 'facebook', ?, 100, 5 from range(4)",
+                "select 'facebook:' || range, 'facebook', ?, 100, 5 from range(40)",
                 [day],
             )
         con.execute(
@@ -117,8 +153,8 @@ def test_volume_and_population_against_the_trailing_days(build):
     frames = _frames(build, {"partitions": [_partition("facebook", "posts", DS, "region_main")]})
     volume = frames["checks.mart_volume"].set_index("mart")
     assert volume.loc["fct_account_daily", "row_count"] == 1
-    assert volume.loc["fct_account_daily", "baseline_median"] == 4
-    assert volume.loc["fct_account_daily", "volume_ratio"] == 0.25
+    assert volume.loc["fct_account_daily", "baseline_median"] == 40
+    assert volume.loc["fct_account_daily", "volume_ratio"] == 0.025
     assert volume.loc["fct_post_snapshots", "row_count"] == 0, "a day without rows is judged as 0 rows"
     population = frames["checks.metric_population"].set_index("metric")
     assert bool(population.loc["reach", "went_null"]) is True
