@@ -34,7 +34,7 @@ from sandbox.state import SandboxState
 
 CONTROL_PREFIX = "/__sandbox__/"
 
-_TOKEN_IN_QUERY = re.compile(r"(access_token=)[^&#\s]*", re.IGNORECASE)
+_TOKEN_IN_QUERY = re.compile(r"((?:access_|input_)token=)[^&#\s]*", re.IGNORECASE)
 
 
 def redact(text: str) -> str:

@@ -153,6 +153,8 @@ class FacebookPlatform(GraphPlatform):
     buc_type = "pages"
     app_throttle_code = 4
     account_throttle_code = 80001
+    token_type = "PAGE"
+    token_scopes = ("pages_show_list", "pages_read_engagement", "read_insights")
 
     # -- ids -------------------------------------------------------------------------
 

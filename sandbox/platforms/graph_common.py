@@ -203,6 +203,12 @@ VALID_TOKEN = "sandbox-token"
 EXPIRED_PREFIX = "sandbox-expired"
 REVOKED_TOKEN = "sandbox-revoked"
 PAGE_TOKEN_PREFIX = "sandbox-page-"
+EXPIRING_PREFIX = "sandbox-expiring-"
+"""`sandbox-expiring-<days>`: reads every Page; `debug_token` says it expires in <days> days."""
+TOKEN_GRANTED_DAYS_AGO = 30
+DATA_ACCESS_DAYS = 90
+TOKEN_TTL_DAYS = 60
+APP_ID = "1234567890123456"
 
 
 def expired_token(today: date) -> GraphError:
@@ -252,6 +258,7 @@ class TokenRegistry:
 
     * `sandbox-token` (and any registered token with pages=None): every Page;
     * `sandbox-page-<page id>`: that Page only (a Page access token);
+    * `sandbox-expiring-<days>`: every Page, and a `debug_token` expiry <days> days ahead;
     * `sandbox-expired…`: error 190/463; `sandbox-revoked`: 190/460;
     * anything else, or no token: 190 "Cannot parse access token".
     """
@@ -274,7 +281,69 @@ class TokenRegistry:
             return self._tokens[token]
         if token.startswith(PAGE_TOKEN_PREFIX) and token[len(PAGE_TOKEN_PREFIX) :].isdigit():
             return frozenset({token[len(PAGE_TOKEN_PREFIX) :]})
+        if expiring_days(token) is not None:
+            return None
         raise invalid_token()
+
+
+def expiring_days(token: str) -> int | None:
+    """The <days> of a `sandbox-expiring-<days>` token, else None."""
+    rest = token[len(EXPIRING_PREFIX) :] if token.startswith(EXPIRING_PREFIX) else ""
+    return int(rest) if rest.isdigit() else None
+
+
+def debug_token(
+    tokens: TokenRegistry, input_token: str | None, today: date, token_type: str, scopes: tuple[str, ...]
+) -> dict[str, Any]:
+    """`GET /debug_token?input_token=…`: what Meta says of a token, deterministic from the sandbox day.
+
+    A valid token was granted 30 days before today at 09:00 UTC: it never expires
+    (`expires_at` 0, a Page token made from a long-lived user token) but its data access
+    does, 90 days after the grant. A `sandbox-expiring-<days>` token is a 60-day token
+    that expires <days> days after today at 09:00 UTC. A dead token answers 200 with
+    `is_valid` false and its error, as Meta does.
+    """
+    if not input_token:
+        raise invalid_parameter("The parameter input_token is required")
+    try:
+        tokens.check(input_token, today)
+    except GraphError as error:
+        problem: dict[str, Any] = {"code": error.code, "message": error.message}
+        if error.subcode is not None:
+            problem["subcode"] = error.subcode
+        return {
+            "data": {
+                "app_id": APP_ID,
+                "type": token_type,
+                "application": "socialpulse sandbox",
+                "is_valid": False,
+                "expires_at": 0,
+                "data_access_expires_at": 0,
+                "error": problem,
+                "scopes": [],
+            }
+        }
+    days = expiring_days(input_token)
+    nine = timedelta(hours=9)
+    if days is None:
+        granted = day_start(today - timedelta(days=TOKEN_GRANTED_DAYS_AGO)) + nine
+        expires = 0
+    else:
+        granted = day_start(today + timedelta(days=days - TOKEN_TTL_DAYS)) + nine
+        expires = int((granted + timedelta(days=TOKEN_TTL_DAYS)).timestamp())
+    return {
+        "data": {
+            "app_id": APP_ID,
+            "type": token_type,
+            "application": "socialpulse sandbox",
+            "data_access_expires_at": int((granted + timedelta(days=DATA_ACCESS_DAYS)).timestamp()),
+            "expires_at": expires,
+            "is_valid": True,
+            "issued_at": int(granted.timestamp()),
+            "scopes": list(scopes),
+            "user_id": "10000000000001",
+        }
+    }
 
 
 # -- request helpers --------------------------------------------------------------
@@ -523,6 +592,10 @@ class GraphPlatform(Platform):
     """`type` in `X-Business-Use-Case-Usage`."""
     app_throttle_code: ClassVar[int]
     account_throttle_code: ClassVar[int]
+    token_type: ClassVar[str] = "PAGE"
+    """`type` of the token in `debug_token`."""
+    token_scopes: ClassVar[tuple[str, ...]] = ()
+    """`scopes` of a valid token in `debug_token`."""
 
     def __init__(self, state: SandboxState):
         super().__init__(state)
@@ -565,10 +638,16 @@ class GraphPlatform(Platform):
                 raise unsupported_get("")
             if request.method != "GET":
                 raise unsupported_method(request.method, segments[0])
-            target = self._target(call, segments, allowed)
-            account_id = target.account.account_id
-            usage = self._charge(account_id)
-            response = graph_response(self._dispatch(call, target))
+            if segments == ["debug_token"]:  # not a node: no account budget is charged
+                payload = debug_token(
+                    self.tokens, request.query.get("input_token"), call.today, self.token_type, self.token_scopes
+                )
+                response = graph_response(payload)
+            else:
+                target = self._target(call, segments, allowed)
+                account_id = target.account.account_id
+                usage = self._charge(account_id)
+                response = graph_response(self._dispatch(call, target))
         except GraphError as error:
             response = error.response()
         for name, value in self._usage_headers(account_id, usage).items():

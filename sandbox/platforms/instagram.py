@@ -551,6 +551,13 @@ class InstagramPlatform(GraphPlatform):
     buc_type = "instagram"
     app_throttle_code = IG_THROTTLE_CODE
     account_throttle_code = IG_THROTTLE_CODE
+    token_type = "USER"
+    token_scopes = (
+        "instagram_basic",
+        "instagram_manage_insights",
+        "instagram_manage_comments",
+        "pages_read_engagement",
+    )
 
     # -- ids ---------------------------------------------------------------------
 
