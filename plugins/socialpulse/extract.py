@@ -37,8 +37,10 @@ class ExtractResult:
     requests: int
     retries: int
     throttled: int
-    token_expires_at: str | None = None
+    token_expires_at: str | None = None  # None: the API does not tell
     hour: int | None = None  # the veille's hourly partitions
+    extracted_at: str | None = None  # when the API was called (UTC): the token's last successful call
+    run_id: str | None = None
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -90,6 +92,8 @@ def extract_account(
         retries=stats.retries,
         throttled=stats.throttled,
         token_expires_at=extraction.token_expires_at.isoformat() if extraction.token_expires_at else None,
+        extracted_at=ctx.now.isoformat(),
+        run_id=run_id,
     )
     log.info(
         "%s/%s ds=%s window=%s rows=%s requests=%d retries=%d throttled=%d",
@@ -185,6 +189,8 @@ def extract_account_comments(
         retries=stats.retries,
         throttled=stats.throttled,
         token_expires_at=extraction.token_expires_at.isoformat() if extraction.token_expires_at else None,
+        extracted_at=ctx.now.isoformat(),
+        run_id=run_id,
         hour=slot.hour,
     )
     log.info(

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 logging.getLogger("httpx").setLevel(logging.WARNING)
 logging.getLogger("httpcore").setLevel(logging.WARNING)
 
-SECRET_PARAMS = {"access_token", "client_secret", "appsecret_proof", "token"}
+SECRET_PARAMS = {"access_token", "client_secret", "appsecret_proof", "token", "input_token"}
 
 
 class ApiError(RuntimeError):

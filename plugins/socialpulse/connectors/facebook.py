@@ -439,6 +439,32 @@ class FacebookPagesExtractor:
         return rows
 
 
+def token_expiry(client: GraphClient, token: str, account: Account) -> datetime | None:
+    """When the token stops reading, from `GET /debug_token` (None: never, as far as Meta says).
+
+    The earliest of `expires_at` (0 = never: a Page token made from a long-lived user
+    token) and `data_access_expires_at` (the user's grant of data access, about 90 days,
+    renewed when an administrator uses the app). A token that Meta calls invalid fails
+    here, before any data is read, through the same AuthError as a data call.
+    """
+    body = client.get("debug_token", {"input_token": token})
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, dict):
+        raise ApiError(f"{client.platform}/{account.key}: debug_token answered without `data`", code="schema_drift")
+    if not data.get("is_valid"):
+        error = data.get("error") or {}
+        raise AuthError(
+            f"{client.platform}/{account.key}: debug_token says the token is not valid "
+            f"(code {error.get('code')}/{error.get('subcode')}): {error.get('message', '')}. Generate a new "
+            "long-lived token and update the Airflow Connection or environment variable; nothing was written "
+            "for this account." + client.renew_hint(),
+            code=error.get("code"),
+        )
+    moments = [int(data.get(k) or 0) for k in ("expires_at", "data_access_expires_at")]
+    found = [datetime.fromtimestamp(m, UTC) for m in moments if m > 0]
+    return min(found) if found else None
+
+
 def build_client(
     base_url: str, token: str, account: Account, api_version: str | None, policy: RetryPolicy | None = None
 ) -> GraphClient:
@@ -450,9 +476,10 @@ def build_client(
 def extract(ctx: ExtractContext) -> Extraction:
     """One Page, one window: the connector entry point (see socialpulse.connectors)."""
     with build_client(ctx.base_url, ctx.token, ctx.account, ctx.api_version, ctx.policy) as client:
+        # `debug_token: false` in the platform options skips the check (expiry then unknown).
+        expires = token_expiry(client, ctx.token, ctx.account) if ctx.options.get("debug_token", True) else None
         entities = FacebookPagesExtractor(client, ctx.account, ctx.pseudonym_key, now=ctx.now).extract(ctx.window)
-        # Page tokens made from a long-lived user token do not expire (see reference §1.2).
-        return Extraction(entities=entities, stats=client.stats)
+        return Extraction(entities=entities, stats=client.stats, token_expires_at=expires)
 
 
 def extract_comments(ctx: ExtractContext, period: Period) -> Extraction:

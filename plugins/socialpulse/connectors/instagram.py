@@ -45,7 +45,7 @@ import pyarrow as pa
 from socialpulse.config import Account
 from socialpulse.connectors.base import ExtractContext, Extraction, Period, Window
 from socialpulse.connectors.client import ApiError, AuthError, RetryPolicy
-from socialpulse.connectors.facebook import GraphClient, parse_graph_time
+from socialpulse.connectors.facebook import GraphClient, parse_graph_time, token_expiry
 from socialpulse.privacy import pseudonymise
 
 log = logging.getLogger(__name__)
@@ -458,8 +458,10 @@ def build_client(
 def extract(ctx: ExtractContext) -> Extraction:
     """One Instagram account, one window: the connector entry point (see socialpulse.connectors)."""
     with build_client(ctx.base_url, ctx.token, ctx.account, ctx.api_version, ctx.policy) as client:
+        # `debug_token: false` in the platform options skips the check (expiry then unknown).
+        expires = token_expiry(client, ctx.token, ctx.account) if ctx.options.get("debug_token", True) else None
         entities = InstagramExtractor(client, ctx.account, ctx.pseudonym_key, now=ctx.now).extract(ctx.window)
-        return Extraction(entities=entities, stats=client.stats)
+        return Extraction(entities=entities, stats=client.stats, token_expires_at=expires)
 
 
 def extract_comments(ctx: ExtractContext, period: Period) -> Extraction:
