@@ -22,6 +22,11 @@ the platform's lookback. Use `{"days": 90}` for an initial load (Meta serves at 
 Tokens come from the Airflow Connection `socialpulse_<platform>_<account key>`
 (password field) or from the environment; they are never logged nor landed. An
 expired or revoked token fails the task at once, without retries.
+
+Token health (`socialpulse.token_health`): each success records the account's last
+successful call and its token's expiry when the API tells it; an expiry 14 days
+away or fewer is alerted through the notifier once per expiry date, and the first
+authentication failure once, until a success re-arms it.
 """
 
 from __future__ import annotations
@@ -61,16 +66,18 @@ def make_extract_dag(platform: str) -> DAG:
     ) as dag:
 
         @task(max_active_tis_per_dag=4)
-        def extract(account: dict, ds=None, run_id=None, params=None) -> dict:
-            from datetime import date
+        def extract(account: dict, ds=None, run_id=None, params=None, **context) -> dict:
+            from datetime import UTC, date, datetime
 
             from airflow.sdk.exceptions import AirflowFailException
 
+            from socialpulse import token_health
             from socialpulse.connectors.client import AuthError
             from socialpulse.credentials import MissingSecret
             from socialpulse.extract import extract_account
 
             cfg = load_accounts(get_settings().config_file)
+            notify = token_health.airflow_notify({**context, "run_id": run_id})
             try:
                 result = extract_account(
                     get_settings(),
@@ -80,8 +87,11 @@ def make_extract_dag(platform: str) -> DAG:
                     days=int(params.get("days") or 0) or None,
                     run_id=run_id,
                 )
-            except (AuthError, MissingSecret) as exc:  # retrying cannot fix a token
+            except (MissingSecret, AuthError) as exc:  # retrying cannot fix a token; alerted once until a success
+                now = datetime.now(UTC)
+                token_health.after_auth_failure(get_settings(), platform, account["key"], exc, notify, now=now)
                 raise AirflowFailException(str(exc)) from exc
+            token_health.after_success(get_settings(), result.as_dict(), notify)  # expiry within 14 days: alerted
             return result.as_dict()
 
         @task(outlets=[landing_asset(platform)])

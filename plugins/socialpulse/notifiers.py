@@ -1,11 +1,12 @@
-"""Airflow notifiers of socialpulse: how the veille tells moderators a topic is spiking.
+"""Airflow notifiers of socialpulse: a topic spiking (the veille), a token dying (the extract DAGs).
 
 `SpikeAlertNotifier` is an Airflow `BaseNotifier`: called with a task context, it
 writes one alert line to the task log and, when the HTTP connection
 `socialpulse_alerts_webhook` exists, POSTs the alert as JSON to it (a Slack, Teams,
 Mattermost or home-made endpoint). Which spikes are new is not its business: the
 veille's `alert` task (socialpulse.veille.alert_new_spikes) calls it once per spike
-never alerted before.
+never alerted before. `TokenAlertNotifier` does the same for a token that expires
+within 14 days or is refused (socialpulse.token_health decides which, once each).
 
 The connection, HTTP-provider style: `host` (with or without `https://`), `port`,
 `schema` as the URL scheme (`http` or `https`, default `https`), extra `endpoint`
@@ -78,7 +79,39 @@ def webhook_target(conn_id: str = WEBHOOK_CONN_ID) -> WebhookTarget | None:
     return WebhookTarget(url=url, host=httpx.URL(url).host, headers=headers)
 
 
-class SpikeAlertNotifier(BaseNotifier):
+class _WebhookNotifier(BaseNotifier):
+    """A line in the task log, then a JSON POST to the webhook connection when it exists."""
+
+    conn_id: str
+    timeout: float
+    delivered_to: str | None
+
+    def deliver(self, body: dict[str, Any]) -> None:
+        target = webhook_target(self.conn_id)
+        if target is None:
+            self.log.info("No connection %r: the alert is in this log only", self.conn_id)
+            return
+        try:
+            response = httpx.post(
+                target.url,
+                content=json.dumps(body, ensure_ascii=False).encode(),
+                headers=target.headers,
+                timeout=self.timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise AlertDeliveryError(
+                f"webhook {self.conn_id!r} (host {target.host}) unreachable: {type(exc).__name__}"
+            ) from None
+        if response.status_code >= 300:
+            raise AlertDeliveryError(
+                f"webhook {self.conn_id!r} (host {target.host}) answered HTTP {response.status_code}; "
+                "check the connection's endpoint and token"
+            )
+        self.delivered_to = target.host
+        self.log.info("Alert sent to %r (host %s): HTTP %d", self.conn_id, target.host, response.status_code)
+
+
+class SpikeAlertNotifier(_WebhookNotifier):
     """One topic spike: a line in the task log, and a JSON POST to the webhook when configured.
 
     :param spike: the `rpt_topic_spikes` row (column -> value); it carries no comment
@@ -113,25 +146,38 @@ class SpikeAlertNotifier(BaseNotifier):
     def notify(self, context: Context | dict) -> None:
         body = self.payload(context)
         self.log.warning("Topic spike alert: %s", describe(self.spike))
-        target = webhook_target(self.conn_id)
-        if target is None:
-            self.log.info("No connection %r: the alert is in this log only", self.conn_id)
-            return
-        try:
-            response = httpx.post(
-                target.url,
-                content=json.dumps(body, ensure_ascii=False).encode(),
-                headers=target.headers,
-                timeout=self.timeout,
-            )
-        except httpx.HTTPError as exc:
-            raise AlertDeliveryError(
-                f"webhook {self.conn_id!r} (host {target.host}) unreachable: {type(exc).__name__}"
-            ) from None
-        if response.status_code >= 300:
-            raise AlertDeliveryError(
-                f"webhook {self.conn_id!r} (host {target.host}) answered HTTP {response.status_code}; "
-                "check the connection's endpoint and token"
-            )
-        self.delivered_to = target.host
-        self.log.info("Alert sent to %r (host %s): HTTP %d", self.conn_id, target.host, response.status_code)
+        self.deliver(body)
+
+
+class TokenAlertNotifier(_WebhookNotifier):
+    """One token alert (expiring soon, or an authentication failure): log line and webhook POST.
+
+    :param alert: the alert as `socialpulse.token_health` builds it: event, platform,
+        account, text, token expiry; never the token itself.
+    :param conn_id: the HTTP connection of the webhook (default `socialpulse_alerts_webhook`).
+
+    Raises `AlertDeliveryError` like `SpikeAlertNotifier`: the caller then does not
+    remember the alert, so that the next run sends it.
+    """
+
+    template_fields = ("conn_id",)
+
+    def __init__(self, *, alert: dict[str, Any], conn_id: str = WEBHOOK_CONN_ID, timeout: float = 10.0):
+        super().__init__()
+        self.alert = alert
+        self.conn_id = conn_id
+        self.timeout = timeout
+        self.delivered_to: str | None = None
+
+    def payload(self, context: Context | dict) -> dict[str, Any]:
+        dag = context.get("dag")
+        return {
+            **self.alert,
+            "dag_id": getattr(dag, "dag_id", None),
+            "run_id": context.get("run_id"),
+        }
+
+    def notify(self, context: Context | dict) -> None:
+        body = self.payload(context)
+        self.log.warning("Token alert: %s", self.alert.get("text"))
+        self.deliver(body)

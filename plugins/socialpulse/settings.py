@@ -110,6 +110,17 @@ class Settings:
         """The spikes the veille has alerted (JSON lines): state outside both databases, which are rebuildable."""
         return self.home / "state" / "alerted_spikes.jsonl"
 
+    @cached_property
+    def token_state_dir(self) -> Path:
+        """Each account's token health and what was alerted of it (one JSON file per account, see
+        socialpulse.token_health): state, kept outside both databases like the alerted spikes."""
+        return self.home / "state" / "token_health"
+
+    @cached_property
+    def token_alert_days(self) -> int:
+        """A token whose expiry is this many days away or fewer is alerted (once per expiry date)."""
+        return _positive_int("SOCIALPULSE_TOKEN_ALERT_DAYS", 14)
+
     def base_url(self, platform: str) -> str:
         """API base URL of a platform: the sandbox unless SOCIALPULSE_<P>_BASE_URL says otherwise."""
         override = os.environ.get(f"SOCIALPULSE_{platform.upper()}_BASE_URL")
