@@ -72,7 +72,7 @@ def make_extract_dag(platform: str) -> DAG:
             from airflow.sdk.exceptions import AirflowFailException
 
             from socialpulse import token_health
-            from socialpulse.connectors.client import AuthError
+            from socialpulse.connectors.client import ApiError, AuthError
             from socialpulse.credentials import MissingSecret
             from socialpulse.extract import extract_account
 
@@ -91,6 +91,13 @@ def make_extract_dag(platform: str) -> DAG:
                 now = datetime.now(UTC)
                 token_health.after_auth_failure(get_settings(), platform, account["key"], exc, notify, now=now)
                 raise AirflowFailException(str(exc)) from exc
+            except ApiError as exc:
+                # Schema drift, a looping cursor: a person must act,
+                # and Airflow's retries would only repeat the same answer. Transient errors that
+                # outlived the client's own retries are retried by Airflow.
+                if not exc.transient:
+                    raise AirflowFailException(str(exc)) from exc
+                raise
             token_health.after_success(get_settings(), result.as_dict(), notify)  # expiry within 14 days: alerted
             return result.as_dict()
 
