@@ -5,7 +5,8 @@ Scheduled on the landing Assets of every platform (it also runs by hand, or unde
 `airflow dags test` for a given date). Write-audit-publish:
 
 1. **load** — landing Parquet → DuckDB `raw` in the build database
-   (`$SOCIALPULSE_HOME/build.duckdb`), idempotent per (platform, entity, ds, account).
+   (`$SOCIALPULSE_HOME/build.duckdb`), idempotent per (platform, entity, ds, account);
+   and the extract tasks' token health state → `raw.token_health`, replaced whole.
 2. **dbt** (after `audit_raw`) — the dbt project (staging → intermediate → marts, with tests, unit tests
    and contracts) through Cosmos, rendered from `dbt_project/target/manifest.json`,
    in WATCHER mode: one `dbt build` process, one watcher task per model.
@@ -72,10 +73,14 @@ with DAG(
 
     @task(pool=DUCKDB_WRITER_POOL)
     def load(run_id=None) -> dict:
+        from socialpulse.config import load_accounts
         from socialpulse.load import load_landing
+        from socialpulse.token_health import load_health
 
         report = load_landing(SETTINGS.build_db, SETTINGS.landing_dir, run_id=run_id or "load")
         print(report.summary())
+        # the extract tasks' token state (last successful call, expiry) -> raw.token_health
+        load_health(SETTINGS.build_db, SETTINGS, load_accounts(SETTINGS.config_file))
         return report.as_dict()
 
     dbt = DbtTaskGroup(

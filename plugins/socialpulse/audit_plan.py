@@ -150,6 +150,7 @@ WINDOW_SCOPES: dict[str, str | None] = {
     "marts.dim_dates": "calendar_date between {first} - 7 and {last} + 7",
     "marts.dim_platforms": None,  # one row per platform, from a seed
     "marts.dim_topics": None,  # one row per topic, from a seed
+    "marts.rpt_token_health": None,  # one row per configured account, rebuilt whole
     # every platform's comments together: the Paris days of the loaded ds (a UTC day
     # reaches into the next Paris day), and the spikes with a bucket among them
     "marts.rpt_topic_trends": "local_date between {first} and {last} + 1",

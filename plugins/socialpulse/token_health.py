@@ -25,8 +25,12 @@ the expiry and where the token lives; never the token, nor the API's error text.
 The state is one JSON file per account under `$SOCIALPULSE_HOME/state/token_health/`
 (`Settings.token_state_dir`), rewritten atomically: one file per account because the
 extract tasks of different accounts run in parallel, while one account is extracted
-by one task at a time. It is state, not warehouse data, like the veille's alerted
-spikes (socialpulse.alert_state): deleting a file forgets what was alerted.
+by one task at a time. Like the veille's alerted spikes (socialpulse.alert_state), it
+is kept outside both databases: deleting a file forgets what was alerted.
+
+The build DAG's `load` task copies it into `raw.token_health` of the build database
+(`load_health`: one row per configured account, replaced as a whole), the source of
+the mart `marts.rpt_token_health`.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from socialpulse.config import AccountsConfig
 from socialpulse.credentials import connection_id
 from socialpulse.settings import Settings
 
@@ -219,3 +224,50 @@ def airflow_notify(context: Any) -> Notify:
         return notifier.delivered_to
 
     return notify
+
+
+TABLE = "raw.token_health"
+TABLE_DDL = (
+    f"create table if not exists {TABLE} (platform varchar not null, account_key varchar not null, "
+    "account_id varchar, last_successful_call_at timestamptz, token_expires_at timestamptz, "
+    "auth_failed_at timestamptz, loaded_at timestamptz not null)"
+)  # the same DDL as dbt_project.yml's on-run-start, which creates it for builds that load nothing
+
+
+def load_health(build_db: Path, settings: Settings, config: AccountsConfig) -> int:
+    """Replace `raw.token_health` with one row per configured account (nulls for one never extracted)."""
+    import duckdb
+
+    known = {(h.platform, h.account_key): h for h in all_health(settings)}
+    rows = []
+    for account in sorted(config.accounts, key=lambda a: (a.platform, a.key)):
+        health = known.get((account.platform, account.key)) or TokenHealth(account.platform, account.key)
+        rows.append(
+            (
+                account.platform,
+                account.key,
+                account.account_id,
+                health.last_successful_call_at,
+                health.token_expires_at,
+                health.auth_failed_at,
+            )
+        )
+    build_db.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(build_db))
+    try:
+        con.execute("set timezone = 'UTC'")
+        con.execute("create schema if not exists raw")
+        con.execute("begin transaction")
+        con.execute(TABLE_DDL)
+        con.execute(f"delete from {TABLE}")
+        if rows:
+            con.executemany(
+                f"insert into {TABLE} values (?, ?, ?, cast(? as timestamptz), cast(? as timestamptz), "
+                "cast(? as timestamptz), now())",
+                rows,
+            )
+        con.execute("commit")
+    finally:
+        con.close()
+    log.info("%s: %d accounts", TABLE, len(rows))
+    return len(rows)

@@ -42,6 +42,7 @@ MARTS = (
     "rpt_topic_trends",
     "rpt_topic_spikes",
     "rpt_data_freshness",
+    "rpt_token_health",
 )
 # Bridges have three columns: their structure and three value checks make a full suite.
 NARROW_MARTS = {"marts.bdg_post_topics", "marts.bdg_comment_topics"}
@@ -49,6 +50,7 @@ NARROW_MARTS = {"marts.bdg_post_topics", "marts.bdg_comment_topics"}
 NOT_BOUND_BY_THE_RUN = {
     "marts.dim_platforms": "no date",
     "marts.dim_topics": "no date",
+    "marts.rpt_token_health": "no date the run bounds: one row per configured account",
     "marts.bdg_post_topics": "no date",
     "marts.bdg_comment_topics": "no date",
     # comments are listed without a time window (raw.*__comments): a backfill sees newer ones
