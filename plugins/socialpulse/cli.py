@@ -42,7 +42,10 @@ def extract(
     verbose: bool = False,
 ) -> None:
     """Extract accounts to landing/ (what the extract DAG's tasks do)."""
+    from socialpulse import token_health
     from socialpulse.config import load_accounts
+    from socialpulse.connectors.client import AuthError
+    from socialpulse.credentials import MissingSecret
     from socialpulse.extract import extract_account
 
     _setup_logging(verbose)
@@ -51,8 +54,18 @@ def extract(
     day = date.fromisoformat(ds) if ds else date.fromordinal(datetime.now(UTC).date().toordinal() - 1)
     run_id = f"cli__{datetime.now(UTC):%Y%m%dT%H%M%S}"
     chosen = [cfg.account(k) for k in account] if account else cfg.for_platform(platform)
+
+    def notify(alert: dict) -> None:  # token alerts of a run by hand go to the terminal
+        typer.echo(alert["text"], err=True)
+
     for acc in chosen:
-        result = extract_account(settings, cfg, acc, day, days=days or None, run_id=run_id)
+        try:
+            result = extract_account(settings, cfg, acc, day, days=days or None, run_id=run_id)
+        except (AuthError, MissingSecret) as exc:  # recorded like the extract DAG does
+            token_health.after_auth_failure(settings, acc.platform, acc.key, exc, notify, now=datetime.now(UTC))
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from None
+        token_health.after_success(settings, result.as_dict(), notify)
         typer.echo(json.dumps(result.as_dict()))
 
 

@@ -167,8 +167,13 @@ def after_success(settings: Settings, result: dict[str, Any], notify: Notify) ->
             "token_expires_at": expires.isoformat(),
             "days_to_expiry": days,
             "text": (
-                f"socialpulse: the {platform} token of account {key} expires on {expires:%Y-%m-%d %H:%M} UTC "
-                f"(in {days} days): renew it and update {_where(platform, key)}"
+                f"socialpulse: the {platform} token of account {key} "
+                + (
+                    f"expires on {expires:%Y-%m-%d %H:%M} UTC (in {days} days)"
+                    if expires > checked_at
+                    else f"expired on {expires:%Y-%m-%d %H:%M} UTC"
+                )
+                + f": renew it and update {_where(platform, key)}"
             ),
         }
         if _send(notify, alert):
