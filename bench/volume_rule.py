@@ -87,7 +87,9 @@ def judge(landing: Path) -> dict:
         """
     ).df()
     accounts = dict(
-        con.execute("select platform, count(distinct account_key) from marts.fct_post_snapshots group by all").fetchall()
+        con.execute(
+            "select platform, count(distinct account_key) from marts.fct_post_snapshots group by all"
+        ).fetchall()
     )
     posts = frame[frame["mart"] == "fct_post_snapshots"]
     result: dict = {"landing": str(landing), "platform_days": len(posts), "rule": {}, "previous_rule": {}}

@@ -75,21 +75,22 @@ def read_alerted(path: Path) -> list[AlertedSpike]:
     return found
 
 
-def write_alerted(path: Path, spikes: list[AlertedSpike]) -> None:
-    """Replace the state file with `spikes`, atomically (temporary file, fsync, rename)."""
+def write_text_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` (UTF-8) atomically: temporary file beside it, fsync,
+    rename, then fsync of the folder so that the rename survives a power cut too. A
+    crash at any point leaves the old file or the new one, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            for spike in spikes:
-                handle.write(json.dumps(asdict(spike), ensure_ascii=False, sort_keys=True) + "\n")
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    try:  # the rename itself survives a power cut once the folder is synced
+    try:
         dir_fd = os.open(path.parent, os.O_RDONLY)
     except OSError:
         return
@@ -99,6 +100,13 @@ def write_alerted(path: Path, spikes: list[AlertedSpike]) -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+def write_alerted(path: Path, spikes: list[AlertedSpike]) -> None:
+    """Replace the state file with `spikes`, atomically."""
+    write_text_atomically(
+        path, "".join(json.dumps(asdict(spike), ensure_ascii=False, sort_keys=True) + "\n" for spike in spikes)
+    )
 
 
 def legacy_alerted(build_db: Path) -> list[AlertedSpike]:

@@ -82,9 +82,13 @@ def webhook_target(conn_id: str = WEBHOOK_CONN_ID) -> WebhookTarget | None:
 class _WebhookNotifier(BaseNotifier):
     """A line in the task log, then a JSON POST to the webhook connection when it exists."""
 
-    conn_id: str
-    timeout: float
-    delivered_to: str | None
+    template_fields = ("conn_id",)  # never the alert: its values are data, not templates
+
+    def __init__(self, *, conn_id: str = WEBHOOK_CONN_ID, timeout: float = 10.0):
+        super().__init__()
+        self.conn_id = conn_id
+        self.timeout = timeout
+        self.delivered_to: str | None = None
 
     def deliver(self, body: dict[str, Any]) -> None:
         target = webhook_target(self.conn_id)
@@ -124,14 +128,9 @@ class SpikeAlertNotifier(_WebhookNotifier):
     caller must not record the spike as alerted, so that a retry sends it.
     """
 
-    template_fields = ("conn_id",)  # never the spike: its values are data, not templates
-
     def __init__(self, *, spike: dict[str, Any], conn_id: str = WEBHOOK_CONN_ID, timeout: float = 10.0):
-        super().__init__()
+        super().__init__(conn_id=conn_id, timeout=timeout)
         self.spike = spike
-        self.conn_id = conn_id
-        self.timeout = timeout
-        self.delivered_to: str | None = None
 
     def payload(self, context: Context | dict) -> dict[str, Any]:
         dag = context.get("dag")
@@ -160,14 +159,9 @@ class TokenAlertNotifier(_WebhookNotifier):
     remember the alert, so that the next run sends it.
     """
 
-    template_fields = ("conn_id",)
-
     def __init__(self, *, alert: dict[str, Any], conn_id: str = WEBHOOK_CONN_ID, timeout: float = 10.0):
-        super().__init__()
+        super().__init__(conn_id=conn_id, timeout=timeout)
         self.alert = alert
-        self.conn_id = conn_id
-        self.timeout = timeout
-        self.delivered_to: str | None = None
 
     def payload(self, context: Context | dict) -> dict[str, Any]:
         dag = context.get("dag")

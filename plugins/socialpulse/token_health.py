@@ -37,15 +37,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from socialpulse.alert_state import write_text_atomically
 from socialpulse.config import AccountsConfig
 from socialpulse.credentials import connection_id
 from socialpulse.settings import Settings
@@ -90,20 +89,9 @@ def read_health(settings: Settings, platform: str, account_key: str) -> TokenHea
 
 
 def write_health(settings: Settings, health: TokenHealth) -> None:
-    """Replace the account's file atomically (temporary file, fsync, rename)."""
+    """Replace the account's file atomically."""
     path = state_file(settings, health.platform, health.account_key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(asdict(health), handle, sort_keys=True, indent=1)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, json.dumps(asdict(health), sort_keys=True, indent=1) + "\n")
 
 
 def all_health(settings: Settings) -> list[TokenHealth]:

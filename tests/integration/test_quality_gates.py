@@ -292,7 +292,9 @@ def _add_older_posts(settings: Settings) -> int:
             table = pa.concat_tables(tables)
             for column, value in lineage.items():
                 index = table.schema.get_field_index(column)
-                table = table.set_column(index, table.schema.field(index), pa.array([value.as_py()] * len(table), value.type))
+                table = table.set_column(
+                    index, table.schema.field(index), pa.array([value.as_py()] * len(table), value.type)
+                )
             pq.write_table(pa.concat_tables([new[entity], table]), _partition(settings, entity, account))
         added += sum(len(t) for t in older["posts"])
     return added
