@@ -71,12 +71,16 @@ def extract(
 
 @app.command()
 def load(verbose: bool = False) -> None:
-    """Load new landing files into the build database's raw schema."""
+    """Load new landing files into the build database's raw schema (and the token health
+    state into raw.token_health), as the build DAG's load task does."""
+    from socialpulse.config import load_accounts
     from socialpulse.load import load_landing
+    from socialpulse.token_health import load_health
 
     _setup_logging(verbose)
     settings = get_settings()
     typer.echo(load_landing(settings.build_db, settings.landing_dir).summary())
+    load_health(settings.build_db, settings, load_accounts(settings.config_file))
 
 
 @app.command()
