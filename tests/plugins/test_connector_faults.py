@@ -118,8 +118,14 @@ def test_transient_fault_lands_what_a_fault_free_run_lands(platform, spec, fault
         assert stats["by_fault"].get(kind, 0) > 0, f"the sandbox never served {kind}"
     if kind in ("http_5xx", "drop_connection", "malformed_json", "slow"):
         assert result.retries > 0
-    if kind == "http_429":  # LinkedIn's token introspection counts a throttle as a retry
-        assert result.throttled + result.retries == 2
+    if kind == "http_429":
+        # Each throttle is waited out as the platform says (LinkedIn's token introspection
+        # counts it as a retry). A loaded machine may add retries (the timeout here is
+        # 0.5 s), never remove a throttle: lower bounds only.
+        if platform == "linkedin":
+            assert result.throttled + result.retries >= 2
+        else:
+            assert result.throttled == 2
     tables = landing(tmp_path)
     assert tables.keys() == fault_free[platform].keys()
     for name, table in tables.items():
