@@ -5,6 +5,16 @@ from __future__ import annotations
 import httpx
 import pyarrow.parquet as pq
 
+# The main account of each platform in config/accounts.yml.
+ACCOUNTS = {
+    "facebook": "region_main",
+    "instagram": "ig_region_main",
+    "linkedin": "li_region_main",
+    "x": "x_region_main",
+    "bluesky": "bsky_region_main",
+    "mastodon": "masto_region_main",
+}
+
 
 def landed(settings, entity: str, account: str = "*", *, platform: str) -> list[dict]:
     """Every landed row of one platform entity (API files), oldest partition first."""

@@ -24,6 +24,7 @@ from socialpulse.config import load_accounts
 from socialpulse.connectors.client import ApiError, AuthError, RetryPolicy, SchemaDriftError
 from socialpulse.extract import extract_account
 from socialpulse.settings import Settings
+from tests.plugins._connector_helpers import ACCOUNTS
 
 TODAY = date(2026, 11, 20)
 DS = date(2026, 11, 19)
@@ -31,14 +32,6 @@ NOW = datetime(2026, 11, 20, 1, tzinfo=UTC)
 TOKEN = "sandbox-token"
 # Quick retries; a 0.5 s timeout so that a `slow` fault of 1 s is a timeout.
 FAST = RetryPolicy(backoff_base=0.01, backoff_max=0.05, pace_max_delay=0.01, timeout=0.5, max_attempts=8)
-ACCOUNTS = {
-    "facebook": "region_main",
-    "instagram": "ig_region_main",
-    "linkedin": "li_region_main",
-    "x": "x_region_main",
-    "bluesky": "bsky_region_main",
-    "mastodon": "masto_region_main",
-}
 TRANSIENT = [
     "http_5xx:rate=0.3",
     "http_429:count=2",

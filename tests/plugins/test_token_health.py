@@ -22,19 +22,12 @@ from socialpulse.credentials import MissingSecret
 from socialpulse.extract import extract_account
 from socialpulse.notifiers import WEBHOOK_CONN_ID
 from socialpulse.settings import Settings
+from tests.plugins._connector_helpers import ACCOUNTS
 from tests.plugins.test_notifiers import Webhook
 
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 1, tzinfo=UTC)
 FAST = RetryPolicy(backoff_base=0.01, backoff_max=0.05, pace_max_delay=0.01, timeout=2.0, max_attempts=4)
-ACCOUNTS = {
-    "facebook": "region_main",
-    "instagram": "ig_region_main",
-    "linkedin": "li_region_main",
-    "x": "x_region_main",
-    "bluesky": "bsky_region_main",
-    "mastodon": "masto_region_main",
-}
 NINE = timedelta(hours=9)
 MIDNIGHT = datetime(2026, 11, 20, tzinfo=UTC)
 EXPECTED_EXPIRY = {
