@@ -14,15 +14,15 @@ from socialpulse.settings import REPO_ROOT, Settings
 DBT = str(Path(sys.executable).parent / "dbt")
 
 
-def build_platform_models(settings: Settings, platform: str, target_dir: Path) -> duckdb.DuckDBPyConnection:
-    """`dbt build` of the platform's staging and intermediate models; a read-only connection."""
+def dbt_build(settings: Settings, select: list[str], target_dir: Path, *args: str) -> None:
+    """`dbt build --select <select> [args]` on the settings' build database; it must pass."""
     proc = subprocess.run(
         [
             DBT,
             "build",
             "--select",
-            f"staging.{platform}",
-            f"int_{platform}__*",
+            *select,
+            *args,
             "--project-dir",
             "dbt_project",
             "--profiles-dir",
@@ -37,6 +37,11 @@ def build_platform_models(settings: Settings, platform: str, target_dir: Path) -
     )
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert "ERROR=0" in proc.stdout
+
+
+def build_platform_models(settings: Settings, platform: str, target_dir: Path) -> duckdb.DuckDBPyConnection:
+    """`dbt build` of the platform's staging and intermediate models; a read-only connection."""
+    dbt_build(settings, [f"staging.{platform}", f"int_{platform}__*"], target_dir)
     return duckdb.connect(str(settings.build_db), read_only=True)
 
 

@@ -11,9 +11,7 @@ allows one, and nothing that identifies a commenter: no name, handle or platform
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC
 from urllib.parse import quote
@@ -34,9 +32,9 @@ from sandbox.world import Comment, World
 from socialpulse.config import load_accounts
 from socialpulse.extract import extract_account
 from socialpulse.load import load_landing
-from socialpulse.settings import REPO_ROOT, Settings
+from socialpulse.settings import Settings
 from tests.conftest import RUN_DS, SANDBOX_TODAY
-from tests.integration._dbt_harness import DBT, rows
+from tests.integration._dbt_harness import dbt_build, rows
 from tests.integration._snapshot_platforms import FAST, FIRST_POST_DAY, RUN_DAYS, WINDOW_DAYS, in_window
 
 pytestmark = pytest.mark.integration
@@ -87,26 +85,7 @@ def comments(tmp_path_factory) -> Iterator[list[dict]]:
             finally:
                 handle.stop()
         load_landing(settings.build_db, settings.landing_dir)
-        proc = subprocess.run(
-            [
-                DBT,
-                "build",
-                "--select",
-                *SELECT,
-                "--project-dir",
-                "dbt_project",
-                "--profiles-dir",
-                "dbt_project",
-                "--target-path",
-                str(home.parent / "dbt_target"),
-            ],
-            cwd=REPO_ROOT,
-            env={**os.environ, **settings.dbt_env()},
-            capture_output=True,
-            text=True,
-        )
-        assert proc.returncode == 0, proc.stdout[-4000:]
-        assert "ERROR=0" in proc.stdout
+        dbt_build(settings, SELECT, home.parent / "dbt_target")
         con = duckdb.connect(str(settings.build_db), read_only=True)
         try:
             # the union leaves lineage out: each row's `_ds` comes from its platform's model

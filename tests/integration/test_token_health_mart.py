@@ -9,9 +9,6 @@ mart (with their data tests and the status unit test) at `as_of` = the run's end
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -22,10 +19,9 @@ from socialpulse import token_health
 from socialpulse.config import load_accounts
 from socialpulse.connectors.client import AuthError, RetryPolicy
 from socialpulse.extract import extract_account
-from socialpulse.settings import REPO_ROOT, Settings
-from tests.integration._dbt_harness import rows
+from socialpulse.settings import Settings
+from tests.integration._dbt_harness import dbt_build, rows
 
-DBT = str(Path(sys.executable).parent / "dbt")
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 0, 5, tzinfo=UTC)
 FAST = RetryPolicy(backoff_base=0.01, backoff_max=0.05, pace_max_delay=0.01, timeout=2.0, max_attempts=4)
@@ -69,29 +65,13 @@ def test_rpt_token_health(tmp_path: Path, monkeypatch):
     config = load_accounts(settings.config_file)
     assert token_health.load_health(settings.build_db, settings, config) == len(config.accounts)
 
-    proc = subprocess.run(
-        [
-            DBT,
-            "build",
-            "--select",
-            "stg_loader__token_health",
-            "rpt_token_health",
-            "--vars",
-            '{"as_of": "2026-11-20"}',
-            "--project-dir",
-            "dbt_project",
-            "--profiles-dir",
-            "dbt_project",
-            "--target-path",
-            str(tmp_path / "dbt_target"),
-        ],
-        cwd=REPO_ROOT,
-        env={**os.environ, **settings.dbt_env()},
-        capture_output=True,
-        text=True,
+    dbt_build(
+        settings,
+        ["stg_loader__token_health", "rpt_token_health"],
+        tmp_path / "dbt_target",
+        "--vars",
+        '{"as_of": "2026-11-20"}',
     )
-    assert proc.returncode == 0, proc.stdout[-4000:]
-    assert "ERROR=0" in proc.stdout
 
     import duckdb
 

@@ -13,8 +13,6 @@ starts, and the quiet week must raise no spike at all.
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -28,8 +26,8 @@ from sandbox.truth import truth
 from socialpulse.config import load_accounts
 from socialpulse.extract import extract_account
 from socialpulse.load import load_landing
-from socialpulse.settings import REPO_ROOT, Settings
-from tests.integration._dbt_harness import DBT, rows
+from socialpulse.settings import Settings
+from tests.integration._dbt_harness import dbt_build, rows
 from tests.integration._snapshot_platforms import FAST
 
 pytestmark = pytest.mark.integration
@@ -62,29 +60,8 @@ def warehouse(tmp_path_factory) -> Iterator[duckdb.DuckDBPyConnection]:
                 for account in cfg.for_platform(platform):
                     extract_account(settings, cfg, account, RUN_DS, days=WINDOW_DAYS, run_id="trends", policy=FAST)
         load_landing(settings.build_db, settings.landing_dir)
-        proc = subprocess.run(
-            [
-                DBT,
-                "build",
-                "--select",
-                *SELECT,
-                # tests of unselected marts that also ref a selected model (dim_topics) stay out
-                "--indirect-selection",
-                "cautious",
-                "--project-dir",
-                "dbt_project",
-                "--profiles-dir",
-                "dbt_project",
-                "--target-path",
-                str(home.parent / "dbt_target"),
-            ],
-            cwd=REPO_ROOT,
-            env={**os.environ, **settings.dbt_env()},
-            capture_output=True,
-            text=True,
-        )
-        assert proc.returncode == 0, proc.stdout[-4000:]
-        assert "ERROR=0" in proc.stdout
+        # tests of unselected marts that also ref a selected model (dim_topics) stay out
+        dbt_build(settings, SELECT, home.parent / "dbt_target", "--indirect-selection", "cautious")
         con = duckdb.connect(str(settings.build_db), read_only=True)
         try:
             yield con
