@@ -62,6 +62,7 @@ from pathlib import Path
 
 from socialpulse.topics import (
     FALLBACK_TOPIC,
+    Classification,
     Evaluation,
     KeywordError,
     Phrase,
@@ -429,13 +430,16 @@ def is_abusive(text: str | None, lexicon: Lexicon) -> bool:
 # -- topics ------------------------------------------------------------------------
 
 
-def main_topic(taxonomy: Taxonomy, text: str | None) -> str:
-    """The comment's best-scoring topic; a tie goes to the topic named first in the text; `autre` for none."""
-    result = taxonomy.explain(text)
+def _best_topic(result: Classification) -> str:
     if not result.scores:
         return FALLBACK_TOPIC
     best = max(result.scores.values())
     return next(topic for topic in result.matches if result.scores[topic] == best)
+
+
+def main_topic(taxonomy: Taxonomy, text: str | None) -> str:
+    """The comment's best-scoring topic; a tie goes to the topic named first in the text; `autre` for none."""
+    return _best_topic(taxonomy.explain(text))
 
 
 # -- one comment, every feature ------------------------------------------------------
@@ -477,15 +481,44 @@ def classify(text: str | None, taxonomy: Taxonomy | None = None, lexicon: Lexico
     lexicon = lexicon or default_lexicon()
     reason = question_reason(text)
     found = lexicon.matches(text)
+    topics = taxonomy.explain(text)
     return CommentFeatures(
         is_question=reason is not None,
-        topics=taxonomy.classify(text),
-        main_topic=main_topic(taxonomy, text),
+        topics=topics.topics,
+        main_topic=_best_topic(topics),
         is_abusive=bool(found),
         abuse_categories=sorted({m.category for m in found}),
         question_reason=reason,
         abuse_terms=[m.term for m in found],
     )
+
+
+def labels(text: str | None, taxonomy: Taxonomy, lexicon: Lexicon) -> dict:
+    """The five labels the warehouse keeps of a comment (`int_comment_labels`), in one pass
+    over its text: what `classify` says, without the evidence."""
+    features = classify(text, taxonomy, lexicon)
+    return {
+        "is_question": features.is_question,
+        "topics": features.topics,
+        "main_topic": features.main_topic,
+        "is_abusive": features.is_abusive,
+        "abuse_categories": features.abuse_categories,
+    }
+
+
+def labelling_version(*files: Path | str) -> str:
+    """A digest of what decides the labels: the given rule files (taxonomy, lexicon) and
+    the code that applies them (this module and `socialpulse.topics`). A label computed
+    under another version is recomputed."""
+    import hashlib
+
+    from socialpulse import topics as topics_module
+
+    digest = hashlib.sha256()
+    for path in (*files, __file__, topics_module.__file__):
+        digest.update(Path(path).read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
 
 
 # -- measuring quality -------------------------------------------------------------

@@ -28,7 +28,13 @@ and, for the comments of the moderation queue (`fct_comments`), the functions of
 * `sp_abuse_categories(text VARCHAR) -> VARCHAR[]`: the sorted categories found
   (`[]` for a clean text or NULL);
 * `sp_main_topic(text VARCHAR) -> VARCHAR`: the best-scoring topic of the taxonomy
-  above (ties: the topic named first), `autre` for none.
+  above (ties: the topic named first), `autre` for none;
+* `sp_comment_labels(text VARCHAR) -> STRUCT(is_question, topics, main_topic,
+  is_abusive, abuse_categories)`: the four above and `sp_topics` in one pass over the
+  text (`socialpulse.comments.labels`), what `int_comment_labels` calls;
+* `sp_labelling_version() -> VARCHAR`: a digest of the taxonomy and lexicon files and
+  of the code that applies them (`socialpulse.comments.labelling_version`): a label
+  computed under another version is recomputed.
 
 The lexicon is the plugin config `abuse_lexicon` when given (a relative path under
 the dbt project, like `taxonomy`), else the project's seed `seeds/abuse_lexicon.csv`
@@ -47,7 +53,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt_common.exceptions import DbtRuntimeError
 from duckdb.sqltypes import BOOLEAN, VARCHAR
 
-from socialpulse.comments import Lexicon, is_question, load_lexicon, main_topic
+from socialpulse.comments import Lexicon, is_question, labelling_version, labels, load_lexicon, main_topic
 from socialpulse.settings import REPO_ROOT
 from socialpulse.topics import FALLBACK_TOPIC, Taxonomy, TaxonomyError, load_taxonomy
 
@@ -140,6 +146,31 @@ def register_comment_functions(conn: duckdb.DuckDBPyConnection, taxonomy: Taxono
     _replace(conn, "sp_abuse_categories", sp_abuse_categories, VARCHAR, duckdb.list_type(VARCHAR))
     _replace(conn, "sp_main_topic", sp_main_topic, VARCHAR, VARCHAR)
 
+    def sp_comment_labels(text: str | None) -> dict:
+        return labels(text, taxonomy, lexicon)
+
+    _replace(conn, "sp_comment_labels", sp_comment_labels, VARCHAR, COMMENT_LABELS)
+
+
+COMMENT_LABELS = duckdb.struct_type(
+    {
+        "is_question": BOOLEAN,
+        "topics": duckdb.list_type(VARCHAR),
+        "main_topic": VARCHAR,
+        "is_abusive": BOOLEAN,
+        "abuse_categories": duckdb.list_type(VARCHAR),
+    }
+)
+
+
+def register_labelling_version(conn: duckdb.DuckDBPyConnection, version: str) -> None:
+    """Create (or replace) `sp_labelling_version()`, a constant: the digest of the rules in effect."""
+    try:
+        conn.remove_function("sp_labelling_version")
+    except duckdb.Error:
+        pass
+    conn.create_function("sp_labelling_version", lambda: version, [], VARCHAR, side_effects=False)
+
 
 class Plugin(BasePlugin):
     """socialpulse's UDFs on every connection dbt-duckdb opens."""
@@ -176,3 +207,4 @@ class Plugin(BasePlugin):
             raise DbtRuntimeError(f"abuse lexicon refused: {exc}") from None
         register_topics(conn, taxonomy)
         register_comment_functions(conn, taxonomy, lexicon)
+        register_labelling_version(conn, labelling_version(self._taxonomy_path, self._lexicon_path))

@@ -149,12 +149,23 @@ def test_an_edited_taxonomy_changes_the_bridge_through_the_same_function(built, 
         writer.writeheader()
         writer.writerows(rows)
 
-    proc = dbt(built, "run", "--select", "bdg_post_topics", taxonomy=edited, db=db)
+    # int_post_topics classifies each post once: the edit (a new labelling_version)
+    # makes the next build classify every post again
+    selection = ("--select", "int_post_topics", "bdg_post_topics")
+    proc = dbt(built, "run", *selection, taxonomy=edited, db=db)
     assert proc.returncode == 0, proc.stdout[-4000:]
     after = bridge(db)
     assert after == classified(db, edited) != before
     assert not any(topic == "transports" for _, topic in after)
     assert any(topic == "culture" and (post_id, "transports") in before for post_id, topic in after)
+
+    # the same rules again: nothing to classify, every row stays as it was
+    stamps = "select post_id, classified_at, labelling_version from intermediate.int_post_topics order by 1"
+    classified_once = query(db, stamps)
+    proc = dbt(built, "run", *selection, taxonomy=edited, db=db)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert query(db, stamps) == classified_once and len(classified_once) == len({p for p, _ in after})
+    assert bridge(db) == after
 
 
 def test_an_invalid_taxonomy_stops_dbt_naming_line_and_column(settings, tmp_path):

@@ -1,6 +1,5 @@
--- sp_topics reads the taxonomy file itself (socialpulse.dbt_udfs); the ref keeps the
--- seed, and so dim_topics, built before this bridge.
--- depends_on: {{ ref('topic_taxonomy') }}
+-- The topics come from int_post_topics (sp_topics, classified once per post and text,
+-- again when the taxonomy changes).
 
 with
 
@@ -10,13 +9,21 @@ posts as (
 
 ),
 
+post_topics as (
+
+    select * from {{ ref('int_post_topics') }}
+
+),
+
 classified as (
 
     select
-        post_id,
-        unnest(sp_topics(message)) as topic
+        posts.post_id,
+        unnest(string_split(post_topics.topics, '|')) as topic
 
     from posts
+    inner join post_topics
+        on posts.post_id = post_topics.post_id
 
 ),
 
