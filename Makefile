@@ -67,8 +67,9 @@ superset-install: ## Superset in its own venv (.venv-superset) and Debian's Chro
 bi-check: ## Superset natively on the published warehouse: every chart's data and a screenshot
 	stack/superset/run_check.sh
 
-bench: $(BIN)/socialpulse ## Benchmarks (bench/); results appended to bench/RESULTS.md
-	$(BIN)/python bench/dag_parse.py --record
+SCALES ?= region observatory
+bench: $(BIN)/socialpulse ## Full build, daily increments, Airflow vs dbt, DAG parse at SCALES="region observatory" -> bench/RESULTS.md
+	$(BIN)/python bench/bench.py $(foreach s,$(SCALES),--scale $(s)) --record
 
 lint: $(BIN)/socialpulse ## ruff
 	$(BIN)/ruff check .
