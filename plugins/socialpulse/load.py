@@ -7,7 +7,13 @@ files it loads (`_landing_file`): a rerun never duplicates, a crash leaves the
 previous rows intact, and an API file and a CSV import of the same account-day
 stand side by side.
 `raw._load_log` remembers which file version was loaded (size + mtime), so
-unchanged partitions are not read again.
+unchanged partitions are not read again; `raw._load_dirs` remembers each daily
+`ds=` directory as it was when all its files were loaded (its mtime, which every
+landing write changes: files are renamed into place), so that a daily load lists only
+the directories that changed since, not every file of the history (partition pruning:
+its cost follows the new days). A directory changed in the last
+`SETTLED_SECONDS` is listed again next time, whatever its mtime says (a file renamed
+into it within the same clock tick would not move it).
 
 The hourly comment files of the veille (`ds=…/hour=HH/`) go to the same raw tables,
 one row per comment per extraction, but only when asked (`hourly=True`, the veille
@@ -18,6 +24,7 @@ ever see the daily files.
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +51,17 @@ create table if not exists raw._load_log (
 """
 
 
+LOAD_DIRS_DDL = """
+create table if not exists raw._load_dirs (
+    ds_dir varchar primary key,
+    dir_mtime_ns bigint not null,
+    file_count bigint not null,
+    loaded_at timestamptz not null
+)
+"""
+
 HOURLY_MARK = "hour="  # path segment of the veille's hourly partitions
+SETTLED_SECONDS = 2.0  # a ds directory changed more recently than this is listed again next time
 
 
 class LoadError(RuntimeError):
@@ -163,6 +180,35 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
             con.unregister("_empty_landing")
 
 
+def _changed_daily_files(
+    con: duckdb.DuckDBPyConnection, landing_dir: Path, platform: str | None
+) -> tuple[list[tuple[Partition, Path]], list[tuple[str, int, int]], int]:
+    """The daily files of the `ds=` directories changed since they were last loaded in
+    full; the directories to remember once they are loaded (name, mtime, file count);
+    how many files the unchanged directories hold."""
+    known = {
+        row[0]: (row[1], row[2])
+        for row in con.execute("select ds_dir, dir_mtime_ns, file_count from raw._load_dirs").fetchall()
+    }
+    settled_before = time.time_ns() - int(SETTLED_SECONDS * 1e9)
+    files: list[tuple[Partition, Path]] = []
+    settled: list[tuple[str, int, int]] = []
+    unchanged = 0
+    for ds_dir in sorted(landing_dir.glob(f"platform={platform or '*'}/entity=*/ds=*")):
+        if not ds_dir.is_dir():
+            continue
+        rel = ds_dir.relative_to(landing_dir).as_posix()
+        mtime = ds_dir.stat().st_mtime_ns  # read before listing: a later write moves it
+        if rel in known and known[rel][0] == mtime:
+            unchanged += known[rel][1]
+            continue
+        found = sorted(ds_dir.glob("account=*.parquet"))  # API and imported files
+        files.extend((Partition.from_path(path), path) for path in found)
+        if mtime < settled_before:
+            settled.append((rel, mtime, len(found)))
+    return files, settled, unchanged
+
+
 def load_landing(
     build_db: Path, landing_dir: Path, *, platform: str | None = None, hourly: bool = False, run_id: str = "load"
 ) -> LoadReport:
@@ -174,12 +220,17 @@ def load_landing(
         con.execute("create schema if not exists raw")
         con.execute(LOAD_LOG_DDL)
         ensure_raw_tables(con)
+        con.execute(LOAD_DIRS_DDL)
         loaded = {
             row[0]: (row[1], row[2])
             for row in con.execute("select landing_file, file_size, file_mtime_ns from raw._load_log").fetchall()
         }
+        if hourly:
+            candidates, settled = list_partitions(landing_dir, platform, hourly=True), []
+        else:
+            candidates, settled, report.files_skipped = _changed_daily_files(con, landing_dir, platform)
         todo: dict[tuple[str, str], list[tuple[Partition, Path, str, int, int]]] = defaultdict(list)
-        for part, path in list_partitions(landing_dir, platform, hourly=hourly):
+        for part, path in candidates:
             st = path.stat()
             rel = path.relative_to(landing_dir).as_posix()
             if loaded.get(rel) == (st.st_size, st.st_mtime_ns):
@@ -230,6 +281,9 @@ def load_landing(
             report.partitions.extend(part for part, *_ in items)
             report.rows_by_table[table] = report.rows_by_table.get(table, 0) + n
             log.info("%s: %d rows from %d files", table, n, len(items))
+        # every file of these directories is loaded now: they need no listing until they change
+        if settled:
+            con.executemany("insert or replace into raw._load_dirs values (?, ?, ?, now())", settled)
         daily_only = f"landing_file not like '%/{HOURLY_MARK}%'"  # the veille's hourly files are not "as of"
         newest = con.execute(f"select max(ds) from raw._load_log where {daily_only}").fetchone()[0]
         report.max_ds = newest.isoformat() if newest else None

@@ -1,5 +1,7 @@
+import os
 import subprocess
 import sys
+import time
 from datetime import UTC, date, datetime
 
 import duckdb
@@ -166,3 +168,54 @@ def test_a_reader_keeps_the_old_version_through_a_publish_and_a_new_one_sees_the
         assert seen == ["5", "r2"]
     finally:
         reader.close()
+
+
+def _age(directory, seconds=60):
+    """Make a directory look settled: last changed `seconds` ago."""
+    past = time.time() - seconds
+    os.utime(directory, (past, past))
+
+
+def test_a_daily_load_lists_only_the_ds_directories_changed_since_the_last_one(tmp_path):
+    landing, db = tmp_path / "landing", tmp_path / "build.duckdb"
+    d1, d2 = date(2026, 11, 18), date(2026, 11, 19)
+    f1 = land(landing, d1, "a", 10)
+    land(landing, d1, "b", 20)
+    _age(f1.parent)
+    assert load_landing(db, landing).files_loaded == 2
+
+    # a file changed in place, without a rename, leaves its directory's mtime alone:
+    # proof that the settled directory is not listed again (landing writes always rename)
+    mtime = f1.parent.stat().st_mtime_ns
+    rewritten = land(tmp_path / "elsewhere", d1, "a", 99)
+    f1.write_bytes(rewritten.read_bytes())
+    os.utime(f1.parent, ns=(mtime, mtime))
+    report = load_landing(db, landing)
+    assert (report.files_loaded, report.files_skipped) == (0, 2)
+    assert [r[2] for r in rows(db)] == [10, 20]
+
+    # a new day, and a rerun of the old day (renamed into place): both directories are
+    # listed, and every changed file of them is loaded (the rewritten one too)
+    land(landing, d2, "a", 12)
+    land(landing, d1, "b", 21, run_id="rerun")
+    report = load_landing(db, landing)
+    assert (report.files_loaded, report.files_skipped) == (3, 0)
+    assert [(r[1], r[2]) for r in rows(db)] == [("a", 99), ("b", 21), ("a", 12)]
+
+
+def test_a_ds_directory_changed_a_moment_ago_is_listed_again_next_time(tmp_path):
+    """Racy directories: a file renamed in within the same clock tick would not move the
+    mtime, so a directory changed less than SETTLED_SECONDS ago is not remembered."""
+    landing, db = tmp_path / "landing", tmp_path / "build.duckdb"
+    f1 = land(landing, date(2026, 11, 18), "a", 10)
+    load_landing(db, landing)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("select count(*) from raw._load_dirs").fetchone()[0] == 0
+    finally:
+        con.close()
+    mtime = f1.parent.stat().st_mtime_ns
+    f2 = land(landing, date(2026, 11, 18), "b", 20)
+    os.utime(f2.parent, ns=(mtime, mtime))  # the same tick: the mtime did not move
+    assert load_landing(db, landing).files_loaded == 1
+    assert [r[2] for r in rows(db)] == [10, 20]

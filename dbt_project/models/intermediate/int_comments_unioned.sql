@@ -1,3 +1,8 @@
+{{ config(materialized='table') }}
+
+{#- A table, not a view: the comment models and the tests on comments read it about ten
+    times per build, and each read of a view would deduplicate every extraction again. #}
+
 {%- set columns = [
     'comment_id',
     'platform_comment_id',
