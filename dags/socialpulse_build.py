@@ -9,7 +9,8 @@ Scheduled on the landing Assets of every platform (it also runs by hand, or unde
    and the extract tasks' token health state → `raw.token_health`, replaced whole.
 2. **dbt** (after `audit_raw`) — the dbt project (staging → intermediate → marts, with tests, unit tests
    and contracts) through Cosmos, rendered from `dbt_project/target/manifest.json`,
-   in WATCHER mode: one `dbt build` process, one watcher task per model.
+   in WATCHER mode: one `dbt build` process of the whole project (any failing model or
+   test fails it), then one watcher task per mart, showing its result.
 3. **audit_raw / audit_marts** — Great Expectations suites (expectations/): the raw
    partitions just loaded are checked before dbt runs, the mart rows they feed after.
    A failure stops the run, naming suite, expectation, partition and offending values;
@@ -54,6 +55,22 @@ schedule = None
 for _platform in PLATFORMS:
     schedule = landing_asset(_platform) if schedule is None else schedule | landing_asset(_platform)
 
+# the models that get a watcher task of their own (dbt selector syntax)
+MART_WATCHERS = "path:models/marts"
+
+
+def _without_resource_type_flags(flags: list[str] | None) -> list[str]:
+    """dbt flags minus every `--resource-type <type>` pair."""
+    out: list[str] = []
+    it = iter(flags or [])
+    for flag in it:
+        if flag == "--resource-type":
+            next(it, None)
+        else:
+            out.append(flag)
+    return out
+
+
 AS_OF_TEMPLATE = (
     "{% set loaded = ti.xcom_pull(task_ids='load') %}"
     "{{ macros.ds_add(loaded['max_ds'], 1) if loaded and loaded['max_ds'] else '' }}"
@@ -83,13 +100,18 @@ with DAG(
         load_health(SETTINGS.build_db, SETTINGS, load_accounts(SETTINGS.config_file))
         return report.as_dict()
 
+    project = ProjectConfig(
+        dbt_project_path=DBT_DIR,
+        manifest_path=DBT_DIR / "target" / "manifest.json",
+        env_vars=SETTINGS.dbt_env(),
+    )
+    # Cosmos wraps the manifest path in an ObjectStoragePath, whose first open() loads
+    # Airflow's plugins for hook lineage: ~1 s of every parse for a local file. A plain
+    # Path reads the same file (Cosmos only calls open() and exists() on it).
+    project.manifest_path = DBT_DIR / "target" / "manifest.json"
     dbt = DbtTaskGroup(
         group_id="dbt",
-        project_config=ProjectConfig(
-            dbt_project_path=DBT_DIR,
-            manifest_path=DBT_DIR / "target" / "manifest.json",
-            env_vars=SETTINGS.dbt_env(),
-        ),
+        project_config=project,
         profile_config=ProfileConfig(
             profile_name="socialpulse",
             target_name="build",
@@ -102,9 +124,14 @@ with DAG(
             invocation_mode=InvocationMode.SUBPROCESS,
             dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
         ),
+        # One watcher per mart (what publish serves), none per staging or intermediate
+        # model or per test: each watcher is a task instance (a process, a DAG parse, its
+        # XCom reads), and about 200 of them (models, seeds, tests) cost more than dbt
+        # itself. The producer still runs every model, seed and test (below).
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.AFTER_EACH,
+            select=[MART_WATCHERS],
+            test_behavior=TestBehavior.NONE,
         ),
         # The moderation queue's reference instant: the end of the latest day loaded, so
         # that rerunning a day rebuilds the same marts (not "now").
@@ -115,6 +142,12 @@ with DAG(
     # so they must not hold the single writer slot the producer waits for.
     producer = dag.get_task(f"{dbt.group_id}.dbt_producer_watcher")
     producer.pool = DUCKDB_WRITER_POOL
+    # Cosmos gives the producer the rendering's selection, and with TestBehavior.NONE
+    # adds `--resource-type` flags that leave the tests out. Undo both: the producer's one
+    # `dbt build` is the whole project, tests and unit tests included, so that a failing
+    # model or test fails it (and the run) exactly as a plain `dbt build` would.
+    producer.select = None
+    producer.dbt_cmd_flags = _without_resource_type_flags(producer.dbt_cmd_flags)
     # In a task group Cosmos lets the root watchers start beside the producer. Under
     # `airflow dags test` (one task at a time) a watcher that defers first would wait
     # forever for a producer that cannot start, so the watchers follow the producer.

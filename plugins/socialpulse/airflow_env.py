@@ -20,6 +20,12 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        # Cosmos' watcher producer would otherwise rewrite its whole XCom backup (every
+        # status and compiled SQL so far, compressed) into an Airflow Variable after each
+        # XCom it pushes: quadratic, and about 20 s of the build DAG's dbt build. Off, the
+        # backup is still written once when the producer fails (its failure callback), for
+        # a cleared producer to restore; the producer is not retried (retries=0).
+        "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
         "SOCIALPULSE_HOME": str(settings.home),
         **NO_TELEMETRY,
     }

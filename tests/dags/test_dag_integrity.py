@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -103,3 +104,60 @@ def test_a_scheduled_extract_run_reads_the_day_that_just_ended(dagbag):
         timetable = coerce_to_core_timetable(dagbag.dags[dag_id].timetable)
         interval = timetable.infer_manual_data_interval(run_after=midnight)
         assert (interval.start, interval.end) == (midnight.subtract(days=1), midnight), dag_id
+
+
+def test_the_dbt_producer_builds_the_whole_project_with_its_tests(dagbag):
+    """One `dbt build` of everything: a failing model, test or unit test fails the producer,
+    hence the run, as a plain `dbt build` would (watchers are rendered for the marts only)."""
+    build = dagbag.dags["socialpulse_build"]
+    producer = build.get_task("dbt.dbt_producer_watcher")
+    assert producer.base_cmd == ["build"]
+    assert not producer.select and not producer.exclude and not producer.selector
+    flags = producer.add_cmd_flags() + list(producer.dbt_cmd_flags or [])
+    assert not {"--resource-type", "--exclude-resource-type", "--select", "--exclude"} & set(flags), flags
+    assert producer.retries == 0
+    downstream = build.get_task("audit_marts").get_flat_relative_ids(upstream=True)
+    assert "dbt.dbt_producer_watcher" in downstream, "the audit waits for dbt"
+
+
+def test_one_watcher_per_mart_and_each_follows_the_producer(dagbag):
+    """Per-mart visibility in Airflow; under `airflow dags test` (one task at a time) a
+    watcher that ran before the producer would wait for it forever."""
+    build = dagbag.dags["socialpulse_build"]
+    manifest = json.loads((REPO_ROOT / "dbt_project" / "target" / "manifest.json").read_text())
+    marts = {
+        n["name"]
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and n["original_file_path"].startswith("models/marts/")
+    }
+    watchers = {t.task_id for t in build.tasks if hasattr(t, "producer_task_id")}
+    assert watchers == {f"dbt.{m}_run" for m in marts}
+    for task_id in watchers:
+        assert "dbt.dbt_producer_watcher" in build.get_task(task_id).get_flat_relative_ids(upstream=True), task_id
+
+
+def test_parsing_the_build_dag_loads_no_airflow_plugins():
+    """The dag processor parses the build DAG without Airflow's plugins manager: Cosmos
+    reads the manifest as a plain path (an ObjectStoragePath loads every plugin for hook
+    lineage, about 1 s of each parse; timings: bench/dag_parse.py)."""
+    probe = (
+        "import runpy, sys; import airflow.sdk; "
+        f"runpy.run_path({str(DAGS_DIR / 'socialpulse_build.py')!r}); "
+        "pm = sys.modules.get('airflow.sdk.plugins_manager'); "
+        "print(pm._get_plugins.cache_info().currsize if pm else 0)"
+    )
+    env = {**os.environ, **airflow_env(Settings.from_env())}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, cwd=REPO_ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "0"
+
+
+def test_the_plugins_manager_does_not_import_the_socialpulse_library():
+    """plugins/ holds a library, not Airflow plugins: `plugins/.airflowignore` keeps the
+    plugins manager (task starts, scheduler, api-server) from executing each of its
+    modules again under a top-level name (`settings`, `load`, `dbt_udfs`...)."""
+    from airflow.sdk._shared.module_loading import find_path_from_directory
+
+    plugins = REPO_ROOT / "plugins"
+    assert [p for p in find_path_from_directory(plugins, ".airflowignore", "glob") if p.endswith(".py")] == []
+    assert any((plugins / "socialpulse").glob("*.py"))
