@@ -240,21 +240,10 @@ def child_step(name: str, home: Path, arg: dict, env: dict[str, str]) -> tuple[d
 
 def dbt_step(home: Path, env: dict[str, str], as_of: date) -> tuple[dict, float, float]:
     """`dbt build` of the whole project with the `as_of` the build DAG passes (the day after max_ds)."""
+    from scale_pipeline import dbt_build_cmd
+
     target = home / "dbt_target"
-    cmd = [
-        str(BIN / "dbt"),
-        "build",
-        "--project-dir",
-        "dbt_project",
-        "--profiles-dir",
-        "dbt_project",
-        "--target-path",
-        str(target),
-        "--log-path",
-        str(home / "dbt_logs"),
-        "--vars",
-        json.dumps({"as_of": as_of.isoformat()}),
-    ]
+    cmd = dbt_build_cmd(home, as_of.isoformat())
     log = home / "bench" / "dbt.log"
     code, seconds, peak = run_child(cmd, env, log)
     if code != 0:

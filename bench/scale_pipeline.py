@@ -48,8 +48,10 @@ def loaded_partitions(build_db: Path) -> dict:
     }
 
 
-def dbt_build(home: Path, env: dict[str, str], as_of: str) -> dict:
-    cmd = [
+def dbt_build_cmd(home: Path, as_of: str) -> list[str]:
+    """`dbt build` of the whole project on `<home>`'s build database (run from the repository),
+    with dbt's target/ and logs/ under `<home>` and the `as_of` the build DAG passes."""
+    return [
         str(Path(sys.executable).parent / "dbt"),
         "build",
         "--project-dir",
@@ -63,7 +65,10 @@ def dbt_build(home: Path, env: dict[str, str], as_of: str) -> dict:
         "--vars",
         json.dumps({"as_of": as_of}),
     ]
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+
+
+def dbt_build(home: Path, env: dict[str, str], as_of: str) -> dict:
+    proc = subprocess.run(dbt_build_cmd(home, as_of), cwd=REPO, env=env, capture_output=True, text=True)
     (home / "dbt_build.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
     done = re.findall(r"Done\. (PASS=\d+ WARN=\d+ ERROR=\d+ SKIP=\d+(?: NO-OP=\d+)? TOTAL=\d+)", proc.stdout)
     counts = dict(item.split("=") for item in done[-1].split()) if done else {}
