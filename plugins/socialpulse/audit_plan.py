@@ -175,6 +175,17 @@ def _weeks(days: list[date]) -> list[date]:
     return sorted({d - timedelta(days=d.weekday()) for d in seen})
 
 
+LISTED = 12
+"""Values a partition label names one by one; beyond, it says how many and the range
+(an initial load of 10,000 accounts would put every key in every message)."""
+
+
+def _listed(values: list[str]) -> str:
+    if len(values) <= LISTED:
+        return ",".join(values)
+    return f"{values[0]}..{values[-1]} ({len(values)})"
+
+
 def partition_filter(keys: list[tuple[str, str]]) -> str:
     """SQL predicate on raw lineage columns selecting the daily extractions of (ds, account_key)
     pairs. The hourly veille lands comments of the same days under `hour=HH/`: those rows
@@ -201,7 +212,7 @@ def plan_targets(loaded: dict) -> dict[str, list[dict]]:
                 "table": f"raw.{platform}__{entity}",
                 "suite": f"raw.{platform}__{entity}",
                 "where": partition_filter(keys),
-                "partition_label": f"ds={','.join(days)} accounts={','.join(accounts)}",
+                "partition_label": f"ds={_listed(days)} accounts={_listed(accounts)}",
                 "allow_empty": entity in MAY_BE_EMPTY,
                 "as_of": days[-1],
             }

@@ -71,6 +71,24 @@ Facebook day periods end at 07:00/08:00 UTC the next day, and a run may see post
 published after midnight, so `created_time`/`end_time` <= ds + 2 days.
 """
 
+AUDIT_CHUNK_ROWS = 1_000_000
+"""Largest batch handed to GX in one pandas frame (`SOCIALPULSE_AUDIT_CHUNK_ROWS` overrides).
+
+An initial load of thousands of accounts would otherwise put tens of millions of rows
+in memory at once (9 GB for 1,000 accounts x 365 days of comments): a bigger batch is
+validated in slices of whole accounts (`_slices`)."""
+UNIQUE_CHECK = "expect_compound_columns_to_be_unique"
+ROW_WISE = (
+    "expect_column_values_",
+    "expect_column_pair_values_",
+    "expect_column_value_lengths_",
+    "expect_table_columns_to_match_set",
+    UNIQUE_CHECK,
+)
+"""Expectations that hold for a batch when they hold for each of its slices: row checks,
+the column set, and uniqueness when the slices are cut on the unique key (`_slices`). A
+suite with any other kind (a row count, a sum, a maximum) is validated whole."""
+
 _TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 _HIDDEN_KWARGS = {"batch_id"}
 _LONG_LIST = 8
@@ -503,6 +521,9 @@ def _audit_target(
         return TargetResult(target, rows, evaluated, failures, time.perf_counter() - started, validation)
 
     try:
+        slices = _slices(con, definition, target)
+        if slices:
+            return _audit_slices(con, definition, target, slices, done)
         df = _read(con, target)
     except duckdb.Error as err:
         return done(0, 0, [_own_failure(target, "read_batch", f"`{target.query}` failed: {err}")])
@@ -527,6 +548,93 @@ def _audit_target(
     row_ids = _row_ids(definition, df)
     failures = _readable([_gx_failure(target, r, df, row_ids) for r in validation.results if not r.success])
     return done(len(df), len(validation.results), failures, validation)
+
+
+def _chunk_rows() -> int:
+    return int(os.environ.get("SOCIALPULSE_AUDIT_CHUNK_ROWS") or AUDIT_CHUNK_ROWS)
+
+
+def _slices(con: duckdb.DuckDBPyConnection, definition: ValidationDefinition, target: AuditTarget) -> list[str]:
+    """Queries that split a batch over the row budget into slices, or none (the batch is
+    read in one piece): small batches and suites with a whole-batch check.
+
+    Slices are cut on a hash of the suite's unique key (every copy of a key lands in the
+    same slice, so duplicates are still found), else of the batch's first column."""
+    expectations = definition.suite.expectations
+    if not expectations or not all(e.expectation_type.startswith(ROW_WISE) for e in expectations):
+        return []
+    budget = _chunk_rows()
+    rows = con.execute(f"select count(*) from ({target.query}) as batch").fetchall()[0][0]
+    if rows <= budget:
+        return []
+    keys = [e.column_list for e in expectations if e.expectation_type == UNIQUE_CHECK]
+    if len(keys) > 1:
+        return []  # two unique keys need two slicings: validated whole
+    if keys:
+        key = f"({', '.join(_ident(c) for c in keys[0])})"
+    else:
+        key = f"({_ident(con.execute(f'describe {target.query}').fetchall()[0][0])})"
+    parts = -(-rows // budget)
+    return [f"select * from ({target.query}) as batch where hash{key} % {parts} = {i}" for i in range(parts)]
+
+
+def _ident(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _audit_slices(con, definition, target: AuditTarget, slices: list[str], done) -> TargetResult:
+    """Validate each slice, then report as one batch: a failing check's counts add up over
+    the slices and its offending rows are gathered (up to MAX_AUDIT_ROWS)."""
+    as_of = _as_date(target.as_of)
+    if as_of is None:
+        newest = con.execute(f"select max(_ds) from ({target.query}) as batch").fetchall()[0][0]
+        as_of = _as_date(newest)
+    if as_of is None:
+        detail = "no as_of given and no non-null _ds in the batch: cannot bound the date checks"
+        return done(0, 0, [_own_failure(target, "resolve_as_of", detail)])
+    rows = evaluated = 0
+    merged: dict[tuple[str, str], Failure] = {}
+    validation = None
+    for query in slices:
+        df = con.sql(query).df()
+        rows += len(df)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=_pandas_deprecations())
+            validation = definition.run(
+                batch_parameters={"dataframe": df},
+                expectation_parameters=suite_parameters(as_of),
+                result_format=_result_format(),
+            )
+        evaluated = len(validation.results)
+        row_ids = _row_ids(definition, df)
+        for r in validation.results:
+            if not r.success:
+                failure = _gx_failure(target, r, df, row_ids)
+                key = (failure.expectation, repr(failure.kwargs))
+                merged[key] = _merge(merged[key], failure) if key in merged else failure
+        del df
+    # a check counts its rows over the whole batch, whichever slices it failed in
+    failures = [f if f.element_count is None else replace(f, element_count=rows) for f in merged.values()]
+    return done(rows, evaluated, _readable(failures), validation)
+
+
+def _merge(a: Failure, b: Failure) -> Failure:
+    """One check failing in two slices: counts added, offending rows and samples gathered."""
+
+    def add(x: int | None, y: int | None) -> int | None:
+        return None if x is None and y is None else (x or 0) + (y or 0)
+
+    rows = a.rows
+    if b.rows is not None and (rows is None or len(rows) < MAX_AUDIT_ROWS):
+        import pandas as pd
+
+        rows = b.rows if rows is None else pd.concat([rows, b.rows], ignore_index=True).head(MAX_AUDIT_ROWS)
+    return replace(
+        a,
+        unexpected_count=add(a.unexpected_count, b.unexpected_count),
+        sample=(a.sample + b.sample)[:SAMPLE_SIZE],
+        rows=rows,
+    )
 
 
 def _pandas_deprecations() -> type[Warning]:

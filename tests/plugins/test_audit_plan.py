@@ -45,6 +45,15 @@ def test_raw_targets_cover_the_loaded_partitions_only():
     assert all(t["as_of"] == "2026-11-19" for t in plan["marts"])
 
 
+def test_labels_name_a_few_accounts_and_count_many():
+    few = plan_targets(loaded(*[("x", "posts", DS, f"x_{n:05d}") for n in range(3)]))
+    assert few["raw"][0]["partition_label"] == f"ds={DS} accounts=x_00000,x_00001,x_00002"
+    many = plan_targets(loaded(*[("x", "posts", DS, f"x_{n:05d}") for n in range(5000)]))
+    (target,) = many["raw"]
+    assert target["partition_label"] == f"ds={DS} accounts=x_00000..x_04999 (5000)"
+    assert "x_02500" in target["where"], "the filter still lists every partition"
+
+
 def test_nothing_new_rechecks_the_newest_partitions():
     plan = plan_targets(
         {
