@@ -262,7 +262,7 @@ def cache_home(workdir: Path, accounts: int, history: int, seed: int) -> tuple[P
     """The generated landing zone of `history` days ending E plus the day E+1 aside; (path, generation result)."""
     import scale
 
-    home = workdir / "cache" / f"a{accounts}-h{history}-e{END.isoformat()}-s{seed}"
+    home = workdir / "cache" / f"a{accounts}-h{history}-e{END.isoformat()}-s{seed}-g{scale.GENERATOR_VERSION}"
     marker = home / "generate.json"
     if marker.exists():
         return home, None

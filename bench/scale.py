@@ -83,6 +83,10 @@ KEY_PREFIX = {"facebook": "fb", "instagram": "ig", "linkedin": "li", "x": "x", "
 DEFAULT_END = date(2026, 11, 25)
 DEFAULT_PSEUDONYM_KEY = "socialpulse-scale-bench"  # fictional commenters: nothing to protect
 MAX_WORKERS = 2  # the machine is shared: never more
+GENERATOR_VERSION = 2
+"""Bumped whenever the generator writes other files for the same arguments (bench.py keys its
+cache on it). 2: Mastodon post ids carry the account's slot (two accounts posting in the same
+second shared ids)."""
 
 BANK = 100
 """Accounts per "bank" of a platform: the sandbox's post serials hold a slot of 0..99."""
@@ -727,7 +731,7 @@ def mastodon_status_id(post: Post) -> str:
     if post.account.slot < BANK:
         return masto.status_id(post)
     ms = masto._millis(post.created_at) + post.account.slot // BANK
-    return str((ms << 16) | ((post.serial % 1000) * 10 + post.index))
+    return str((ms << 16) | masto.post_sequence(post))
 
 
 def mastodon_reply_id(post: Post, comment_serial: int) -> str:

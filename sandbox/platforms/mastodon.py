@@ -91,9 +91,18 @@ def _millis(moment: datetime) -> int:
     return int(moment.timestamp()) * 1000
 
 
+SLOT_SPAN = 600
+"""A post's sequence is `slot x 600 + (salt % 60) x 10 + index` (< 60,000, below the
+replies' 0xF000): two accounts posting in the same second never share an id."""
+
+
+def post_sequence(post: Post) -> int:
+    return (post.account.slot % 100) * SLOT_SPAN + (post.serial % 60) * 10 + post.index
+
+
 def status_id(post: Post) -> str:
-    """Snowflake of a post: creation time in ms, then (salt, index) as the sequence."""
-    return str((_millis(post.created_at) << 16) | ((post.serial % 1000) * 10 + post.index))
+    """Snowflake of a post: creation time in ms, then (account slot, salt, index) as the sequence."""
+    return str((_millis(post.created_at) << 16) | post_sequence(post))
 
 
 def reply_status_id(post: Post, comment_serial: int) -> str:
@@ -292,10 +301,11 @@ class MastodonPlatform(PublicReadPlatform):
             raise not_found() from None
         if created.date() < EPOCH or created >= call.now:
             raise not_found()
-        salt, index = divmod(sequence, 10)
         for account in region.accounts(self.name):
+            if account.slot % 100 != sequence // SLOT_SPAN:
+                continue
             for post in self.world.posts_on(account, created.date()):
-                if post.index == index and post.serial % 1000 == salt and post.created_at == created:
+                if post_sequence(post) == sequence and post.created_at == created:
                     return post
         raise not_found()
 
