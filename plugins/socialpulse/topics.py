@@ -58,6 +58,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from itertools import product
 from pathlib import Path
 
@@ -115,12 +116,18 @@ class Word:
 
     @classmethod
     def of(cls, token: str, *, hashtag: bool = False, prefix: bool = False) -> Word:
-        raw = token.casefold().translate(_FOLD)  # a ligature is a spelling, not an accent
-        return cls(fold(raw), raw, hashtag, prefix)
+        return _word(token, hashtag, prefix)
 
     @property
     def accented(self) -> bool:
         return self.raw != self.text
+
+
+@lru_cache(maxsize=1 << 16)
+def _word(token: str, hashtag: bool, prefix: bool) -> Word:
+    """A text's vocabulary is small and repeats: each token is folded once (Words are frozen)."""
+    raw = token.casefold().translate(_FOLD)  # a ligature is a spelling, not an accent
+    return Word(fold(raw), raw, hashtag, prefix)
 
 
 def words(text: str | None) -> list[Word]:
@@ -252,17 +259,17 @@ class Match:
 class Phrases:
     """Leftmost-longest matching of many phrases over a text's words.
 
-    Indexed by the forms of each phrase's first word, so a text costs one dict lookup
-    per word (plus a scan of the few prefix phrases), whatever the lexicon's size.
+    Indexed by the forms of each phrase's first word, and prefix phrases by their first
+    MIN_PREFIX letters, so a text costs two dict lookups per word whatever the lexicon's size.
     """
 
     def __init__(self, phrases: Iterable[Phrase]):
         self._by_first: dict[str, list[Phrase]] = {}
-        self._by_prefix: list[Phrase] = []
+        self._by_prefix: dict[str, list[Phrase]] = {}
         for phrase in phrases:
             first = phrase.slots[0]
             if first.prefix:
-                self._by_prefix.append(phrase)
+                self._by_prefix.setdefault(first.prefix[:MIN_PREFIX], []).append(phrase)
             else:
                 for form in first.forms:
                     self._by_first.setdefault(form, []).append(phrase)
@@ -274,8 +281,9 @@ class Phrases:
         while i < len(text):
             word = text[i].text
             candidates = self._by_first.get(word, [])
-            if self._by_prefix:
-                candidates = candidates + [p for p in self._by_prefix if word.startswith(p.slots[0].prefix)]
+            prefixed = self._by_prefix.get(word[:MIN_PREFIX])
+            if prefixed:
+                candidates = candidates + [p for p in prefixed if word.startswith(p.slots[0].prefix)]
             best: list[Phrase] = []
             for phrase in candidates:
                 if phrase.matches_at(text, i):
