@@ -121,6 +121,12 @@ class Settings:
         """A token whose expiry is this many days away or fewer is alerted (once per expiry date)."""
         return _positive_int("SOCIALPULSE_TOKEN_ALERT_DAYS", 14)
 
+    @cached_property
+    def audit_chunk_rows(self) -> int:
+        """Largest batch the audit hands to GX at once; a bigger one is validated in slices
+        (socialpulse.quality), so memory stays bounded whatever the load."""
+        return _positive_int("SOCIALPULSE_AUDIT_CHUNK_ROWS", 1_000_000, unit="rows")
+
     def base_url(self, platform: str) -> str:
         """API base URL of a platform: the sandbox unless SOCIALPULSE_<P>_BASE_URL says otherwise."""
         override = os.environ.get(f"SOCIALPULSE_{platform.upper()}_BASE_URL")
@@ -140,7 +146,7 @@ class Settings:
         }
 
 
-def _positive_int(name: str, default: int) -> int:
+def _positive_int(name: str, default: int, unit: str = "days") -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -149,7 +155,7 @@ def _positive_int(name: str, default: int) -> int:
     except ValueError:
         value = 0
     if value <= 0:
-        raise ValueError(f"{name}={raw!r}: expected a positive whole number of days")
+        raise ValueError(f"{name}={raw!r}: expected a positive whole number of {unit}")
     return value
 
 
