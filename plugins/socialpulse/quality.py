@@ -553,8 +553,8 @@ def _slices(con: duckdb.DuckDBPyConnection, definition: ValidationDefinition, ta
     expectations = definition.suite.expectations
     if not expectations or not all(e.expectation_type.startswith(ROW_WISE) for e in expectations):
         return []
-    # SOCIALPULSE_AUDIT_CHUNK_ROWS (1 M): an initial load of 1,000 accounts x 365 days
-    # read whole took 16 GB in the raw audit
+    # SOCIALPULSE_AUDIT_CHUNK_ROWS (500,000): a 1,000-account x 365-day initial load
+    # read whole took 16 GB in the raw audit, in slices of 1 M rows 6.4 GB
     from socialpulse.settings import get_settings
 
     budget = get_settings().audit_chunk_rows

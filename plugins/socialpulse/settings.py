@@ -125,7 +125,7 @@ class Settings:
     def audit_chunk_rows(self) -> int:
         """Largest batch the audit hands to GX at once; a bigger one is validated in slices
         (socialpulse.quality), so memory stays bounded whatever the load."""
-        return _positive_int("SOCIALPULSE_AUDIT_CHUNK_ROWS", 1_000_000, unit="rows")
+        return _positive_int("SOCIALPULSE_AUDIT_CHUNK_ROWS", 500_000, unit="rows")
 
     def base_url(self, platform: str) -> str:
         """API base URL of a platform: the sandbox unless SOCIALPULSE_<P>_BASE_URL says otherwise."""
