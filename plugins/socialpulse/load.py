@@ -210,6 +210,33 @@ def _changed_daily_files(
     return files, settled, unchanged
 
 
+def _log_files(con: duckdb.DuckDBPyConnection, files: list[tuple[Partition, str, int, int, int]]) -> None:
+    """Record loaded files in `raw._load_log` in one statement (an executemany costs about
+    3 ms a row: 14 s for the 4,669 files of a 1,000-account day)."""
+    import pyarrow as pa
+
+    logged = pa.table(
+        {
+            "landing_file": [rel for _, rel, _, _, _ in files],
+            "platform": [part.platform for part, *_ in files],
+            "entity": [part.entity for part, *_ in files],
+            "ds": [str(part.ds) for part, *_ in files],
+            "account_key": [part.account_key for part, *_ in files],
+            "file_size": pa.array([size for _, _, size, _, _ in files], pa.int64()),
+            "file_mtime_ns": pa.array([mtime for _, _, _, mtime, _ in files], pa.int64()),
+            "row_count": pa.array([rows for *_, rows in files], pa.int64()),
+        }
+    )
+    con.register("_logged_files", logged)
+    try:
+        con.execute(
+            "insert or replace into raw._load_log select landing_file, platform, entity, ds::date, "
+            "account_key, file_size, file_mtime_ns, row_count, now() from _logged_files"
+        )
+    finally:
+        con.unregister("_logged_files")
+
+
 def load_landing(
     build_db: Path, landing_dir: Path, *, platform: str | None = None, hourly: bool = False, run_id: str = "load"
 ) -> LoadReport:
@@ -262,19 +289,10 @@ def load_landing(
                 counts = dict(
                     con.execute(f"select file_name, num_rows from parquet_file_metadata({file_list})").fetchall()
                 )
-                con.executemany(
-                    "insert or replace into raw._load_log values (?, ?, ?, ?, ?, ?, ?, ?, now())",
+                _log_files(
+                    con,
                     [
-                        [
-                            rel,
-                            part.platform,
-                            part.entity,
-                            part.ds,
-                            part.account_key,
-                            size,
-                            mtime,
-                            counts.get(path.as_posix(), 0),
-                        ]
+                        (part, rel, size, mtime, counts.get(path.as_posix(), 0))
                         for part, path, rel, size, mtime in items
                     ],
                 )
