@@ -530,18 +530,22 @@ def _audit_target(
     if as_of is None:
         detail = "no as_of given and no non-null _ds in the batch: cannot bound the date checks"
         return done(len(df), 0, [_own_failure(target, "resolve_as_of", detail)])
+    validation = _validate(definition, df, as_of)
+    row_ids = _row_ids(definition, df)
+    failures = _readable([_gx_failure(target, r, df, row_ids) for r in validation.results if not r.success])
+    return done(len(df), len(validation.results), failures, validation)
+
+
+def _validate(definition: ValidationDefinition, df: pd.DataFrame, as_of: date) -> ExpectationSuiteValidationResult:
     with warnings.catch_warnings():
         # GX 1.24 calls pandas APIs that pandas 3 deprecates; the warnings are GX's to
         # fix and would repeat in every task log.
         warnings.simplefilter("ignore", category=_pandas_deprecations())
-        validation = definition.run(
+        return definition.run(
             batch_parameters={"dataframe": df},
             expectation_parameters=suite_parameters(as_of),
             result_format=_result_format(),
         )
-    row_ids = _row_ids(definition, df)
-    failures = _readable([_gx_failure(target, r, df, row_ids) for r in validation.results if not r.success])
-    return done(len(df), len(validation.results), failures, validation)
 
 
 def _slices(con: duckdb.DuckDBPyConnection, definition: ValidationDefinition, target: AuditTarget) -> list[str]:
@@ -592,13 +596,7 @@ def _audit_slices(con, definition, target: AuditTarget, slices: list[str], done)
     for query in slices:
         df = con.sql(query).df()
         rows += len(df)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=_pandas_deprecations())
-            validation = definition.run(
-                batch_parameters={"dataframe": df},
-                expectation_parameters=suite_parameters(as_of),
-                result_format=_result_format(),
-            )
+        validation = _validate(definition, df, as_of)
         evaluated = len(validation.results)
         row_ids = _row_ids(definition, df)
         for r in validation.results:
