@@ -83,6 +83,7 @@ ROW_WISE = (
 the column set, and uniqueness when the slices are cut on the unique key (`_slices`). A
 suite with any other kind (a row count, a sum, a maximum) is validated whole."""
 
+NO_AS_OF = "no as_of given and no non-null _ds in the batch: cannot bound the date checks"
 _TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 _HIDDEN_KWARGS = {"batch_id"}
 _LONG_LIST = 8
@@ -528,7 +529,7 @@ def _audit_target(
         return done(0, 0, [_own_failure(target, "batch_has_rows", detail)])
     as_of = _resolve_as_of(target, df)
     if as_of is None:
-        detail = "no as_of given and no non-null _ds in the batch: cannot bound the date checks"
+        detail = NO_AS_OF
         return done(len(df), 0, [_own_failure(target, "resolve_as_of", detail)])
     validation = _validate(definition, df, as_of)
     row_ids = _row_ids(definition, df)
@@ -588,7 +589,7 @@ def _audit_slices(con, definition, target: AuditTarget, slices: list[str], done)
         newest = con.execute(f"select max(_ds) from ({target.query}) as batch").fetchall()[0][0]
         as_of = _as_date(newest)
     if as_of is None:
-        detail = "no as_of given and no non-null _ds in the batch: cannot bound the date checks"
+        detail = NO_AS_OF
         return done(0, 0, [_own_failure(target, "resolve_as_of", detail)])
     rows = evaluated = 0
     merged: dict[tuple[str, str], Failure] = {}

@@ -52,7 +52,7 @@ def test_a_good_sliced_batch_passes_with_every_row_counted(tmp_path, monkeypatch
 
 def test_failures_in_several_slices_add_up_to_the_whole_audit(tmp_path, monkeypatch):
     frame = raw_frame("comments", accounts=ACCOUNTS)
-    bad = [0, 13, 29, 47]  # rows of different accounts, so of different slices
+    bad = [0, 13, 29, 47]  # rows of four accounts, spread over the slices by their key's hash
     frame.loc[bad, "like_count"] = -1
     db = write_raw(tmp_path / "b.duckdb", {"comments": frame})
     sliced, whole = audit_both_ways(monkeypatch, db, raw_target("comments"))
