@@ -21,6 +21,9 @@ export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED := False
 
 DAYS ?= 90
+# pytest-xdist workers for `make test` (0: one process); a module's tests stay on one worker
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 .PHONY: help bootstrap install manifest demo test test-fast stack-test stack-up superset-install bi-check lint bench summary sandbox clean
 
@@ -49,11 +52,11 @@ summary: $(BIN)/socialpulse ## Print what the serving warehouse holds
 sandbox: $(BIN)/socialpulse ## Run the platform simulator in the foreground on :8765
 	$(BIN)/socialpulse sandbox serve --port 8765
 
-test: $(BIN)/socialpulse manifest ## Run every test (unit, dbt, GX, Airflow, end to end)
-	$(BIN)/pytest
+test: $(BIN)/socialpulse manifest ## Run every test (unit, dbt, GX, Airflow, end to end; TEST_WORKERS=2)
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 test-fast: $(BIN)/socialpulse ## Tests without the integration ones
-	$(BIN)/pytest -m "not integration"
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not integration"
 
 stack-test: $(BIN)/socialpulse manifest superset-install ## The compose services natively (PostgreSQL, Airflow REST API, sandbox), then the BI check
 	$(BIN)/pytest -m stack tests/stack

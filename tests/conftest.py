@@ -45,3 +45,19 @@ def sandbox(sandbox_url, monkeypatch):
     monkeypatch.setenv("SOCIALPULSE_FACEBOOK_TOKEN", "sandbox-token")
     yield sandbox_url
     httpx.delete(f"{sandbox_url}/__sandbox__/faults")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Groups for pytest-xdist's `--dist loadgroup` (`make test` runs two workers): a module's
+    tests stay on one worker, so its module-scoped fixtures (a sandbox extraction, a dbt build)
+    are built once, and every test of the session's reference run (integration/conftest.py)
+    shares one worker and one run."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            group = "reference_run" if "reference_run" in item.fixturenames else item.module.__name__
+            item.add_marker(pytest.mark.xdist_group(group))
+    # The slow groups first (with `--no-loadscope-reorder`, workers take groups in this order),
+    # so that the quick unit modules fill the end instead of a dbt build running alone.
+    group = {item: item.get_closest_marker("xdist_group").args[0] for item in items}
+    slow = {group[item] for item in items if item.get_closest_marker("integration")}
+    items.sort(key=lambda item: group[item] not in slow)

@@ -20,6 +20,8 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        # Cosmos' cache (partial parse, profiles) with the home, not in the machine's shared /tmp
+        "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos"),
         # Cosmos' watcher producer would otherwise rewrite its whole XCom backup (every
         # status and compiled SQL so far, compressed) into an Airflow Variable after each
         # XCom it pushes: quadratic, and about 20 s of the build DAG's dbt build. Off, the

@@ -8,6 +8,7 @@ every task for real (TaskFlow, mapped tasks, Cosmos, the audit operator).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -112,13 +113,42 @@ def _run(cmd: list[str], env: dict[str, str], log_file: Path | None = None) -> s
     return subprocess.CompletedProcess(cmd, proc.returncode, log_file.read_text(errors="replace"), "")
 
 
+# What `dbt parse` reads: a manifest newer than all of them is current.
+MANIFEST_INPUTS = ("dbt_project.yml", "packages.yml", "models", "macros", "seeds", "tests", "snapshots", "analyses")
+
+
+def manifest_is_current(project: Path) -> bool:
+    """True when `project/target/manifest.json` is newer than every file dbt parses."""
+    manifest = project / "target" / "manifest.json"
+    if not manifest.exists():
+        return False
+    built = manifest.stat().st_mtime_ns
+    for name in MANIFEST_INPUTS:
+        path = project / name
+        files = path.rglob("*") if path.is_dir() else [path] if path.exists() else []
+        if any(f.stat().st_mtime_ns > built for f in files):
+            return False
+    return True
+
+
 def ensure_manifest(env: dict[str, str]) -> None:
-    manifest = REPO_ROOT / "dbt_project" / "target" / "manifest.json"
-    proc = _run(
-        [str(BIN / "dbt"), "parse", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project", "--quiet"], env
-    )
-    if proc.returncode != 0 or not manifest.exists():
-        raise PipelineFailed(f"dbt parse failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    """`dbt parse` into dbt_project/target unless its manifest is current.
+
+    Under an exclusive lock on dbt_project/target/.parse.lock, so that parallel runs (test
+    workers, a demo beside a bench) parse one at a time. A current manifest is left alone:
+    another process may be rendering the build DAG from it, and dbt rewrites it in place.
+    """
+    project = REPO_ROOT / "dbt_project"
+    manifest = project / "target" / "manifest.json"
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest.parent / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if manifest_is_current(project):
+            return
+        cmd = [str(BIN / "dbt"), "parse", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project", "--quiet"]
+        proc = _run(cmd, env)
+        if proc.returncode != 0 or not manifest.exists():
+            raise PipelineFailed(f"dbt parse failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
 
 
 def ensure_airflow(env: dict[str, str]) -> None:
