@@ -427,6 +427,8 @@ def _comment(n: int, **over) -> dict:
         "is_answered": False,
         "permalink_url": None,
         "post_permalink_url": "https://facebook.example/1",
+        "loaded_at": ts(DS + timedelta(days=1), 2, 0),
+        "labelled_at": ts(DS + timedelta(days=1), 2, 5),
         **over,
     }
 

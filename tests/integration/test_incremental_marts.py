@@ -13,74 +13,26 @@ production value covers the production lookback (3 days).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from sandbox.server import serve_in_thread
-from socialpulse.config import load_accounts
-from socialpulse.connectors.client import RetryPolicy
-from socialpulse.extract import extract_account
-from socialpulse.load import load_landing
-from socialpulse.settings import REPO_ROOT, Settings
-from tests.conftest import RUN_DS
+from socialpulse.settings import Settings
+from tests.integration._incremental_harness import ACCOUNTS, DAYS, build, extract_and_load, private_home
 
 pytestmark = pytest.mark.integration
 
-DBT = str(Path(sys.executable).parent / "dbt")
-SEED = 42
-DAYS = tuple(RUN_DS - timedelta(days=n) for n in (2, 1, 0))
-WINDOW_DAYS = 2
 REPROCESS_DAYS = 1
 FACTS = {"fct_account_daily": "report_date", "fct_post_snapshots": "snapshot_date"}
-ACCOUNTS = {
-    "facebook": "region_jeunesse",
-    "instagram": "ig_region_main",
-    "linkedin": "li_region_main",
-    "x": "x_region_transports",
-    "bluesky": "bsky_region_main",
-    "mastodon": "masto_region_main",
-}
-FAST = RetryPolicy(backoff_base=0.05, backoff_max=0.5, pace_max_delay=0.05)
+SELECT = [f"+{fact}" for fact in FACTS]
 TAMPERED = 10**9
 TAMPERED_COLUMN = {"fct_account_daily": "followers", "fct_post_snapshots": "reactions"}
 
 
-def extract_and_load(mp: pytest.MonkeyPatch, ds: date) -> Settings:
-    handle = serve_in_thread(port=0, seed=SEED, today=ds + timedelta(days=1), quiet=True)
-    try:
-        mp.setenv("SOCIALPULSE_SANDBOX_URL", handle.url)
-        settings = Settings.from_env()
-        cfg = load_accounts(settings.config_file)
-        for platform, key in ACCOUNTS.items():
-            (account,) = [a for a in cfg.for_platform(platform) if a.key == key]
-            extract_account(settings, cfg, account, ds, days=WINDOW_DAYS, run_id=f"incr-{ds}", policy=FAST)
-    finally:
-        handle.stop()
-    load_landing(settings.build_db, settings.landing_dir)
-    return settings
-
-
-def build(settings: Settings, *extra: str, tests: bool = False) -> None:
-    """`dbt build` of the facts and all they read; data and unit tests only when asked (cost)."""
-    proc = subprocess.run(
-        [DBT, "build", "--select", *(f"+{fact}" for fact in FACTS), "--indirect-selection", "cautious"]
-        + ["--vars", f"{{reprocess_days: {REPROCESS_DAYS}}}", *extra]
-        + ([] if tests else ["--exclude-resource-type", "test", "unit_test"])
-        + ["--project-dir", "dbt_project", "--profiles-dir", "dbt_project"]
-        + ["--target-path", str(settings.home / "dbt_target")],
-        cwd=REPO_ROOT,
-        env={**os.environ, **settings.dbt_env()},
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:]
-    assert "ERROR=0" in proc.stdout
+def build_facts(settings: Settings, *extra: str, tests: bool = False) -> None:
+    """`dbt build` of the facts and all they read, with this test's reprocess window."""
+    build(settings, SELECT, "--vars", f"{{reprocess_days: {REPROCESS_DAYS}}}", *extra, tests=tests)
 
 
 def facts(settings: Settings) -> dict[str, list[dict]]:
@@ -113,27 +65,23 @@ def runs(tmp_path_factory) -> dict:
     home = tmp_path_factory.mktemp("incremental") / "data"
     states: dict = {}
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SOCIALPULSE_HOME", str(home))
-        mp.delenv("SOCIALPULSE_BUILD_DB", raising=False)
-        mp.setenv("SOCIALPULSE_PSEUDONYM_KEY", "test-pseudonym-key-not-secret")
-        for platform in ACCOUNTS:
-            mp.setenv(f"SOCIALPULSE_{platform.upper()}_TOKEN", "sandbox-token")
+        private_home(mp, home)
         for ds in DAYS:
             settings = extract_and_load(mp, ds)
             # the last one with the data tests: grain unique, keys, on the incremental tables
-            build(settings, tests=ds == DAYS[-1])
+            build_facts(settings, tests=ds == DAYS[-1])
         states["incremental"] = facts(settings)
         # the last day again: extracted, loaded and built a second time
-        build(extract_and_load(mp, DAYS[-1]))
+        build_facts(extract_and_load(mp, DAYS[-1]))
         states["rerun"] = facts(settings)
         # each fact wrong on its oldest day (before the window) and on the last day (in
         # it); then the daily build
         states["oldest"] = {t: min(r[c] for r in states["incremental"][t]) for t, c in FACTS.items()}
         tamper(settings, states["oldest"])
         tamper(settings, dict.fromkeys(FACTS, DAYS[-1]))
-        build(settings)
+        build_facts(settings)
         states["after_tampering"] = facts(settings)
-        build(settings, "--full-refresh")
+        build_facts(settings, "--full-refresh")
         states["full_refresh"] = facts(settings)
     return states
 

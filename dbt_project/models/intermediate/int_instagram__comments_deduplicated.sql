@@ -1,8 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='comment_id',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+-- A table, incremental on loads (macro loaded_since_last_build): a build reranks every
+-- extraction of the comments a load brought since the last build, and only those.
+
 with
 
 comments as (
 
     select * from {{ ref('stg_instagram__comments') }}
+    where true {{ loaded_since_last_build('comment_id', ref('stg_instagram__comments')) }}
 
 ),
 
@@ -10,7 +23,9 @@ ranked as (
 
     select
         *,
-        {{ latest_extraction_first(['comment_id']) }} as extraction_rank
+        {{ latest_extraction_first(['comment_id']) }} as extraction_rank,
+        -- the newest load of any of its extractions: the watermark
+        max(_loaded_at) over (partition by comment_id) as _last_loaded_at
     from comments
 
 ),
@@ -34,7 +49,8 @@ final as (
         -- veille links to the media's permalink instead (fct_comments.post_permalink_url)
         cast(null as varchar) as permalink_url,
         _ds,
-        _extracted_at
+        _extracted_at,
+        _last_loaded_at
 
     from ranked
     where extraction_rank = 1

@@ -1,14 +1,69 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='comment_id',
+        on_schema_change='append_new_columns',
+    )
+}}
+
 -- The labels (question, topics, abuse) come from int_comment_labels, computed while
 -- each text existed: a comment whose text the retention purge erased keeps them.
 -- The ref keeps dim_topics built before this model, for the relationships test of
 -- main_topic.
 -- depends_on: {{ ref('dim_topics') }}
 
+-- Incremental on loads: a build rewrites only the comments that may have changed since
+-- the last one (cte `to_build`): those a load brought (their `loaded_at` newer than the
+-- newest here), those answered by an account reply a load brought, those labelled again
+-- (`labelled_at`), and those whose post only now has a permalink. Everything else
+-- depends on nothing that changed. `--full-refresh` gives the same result.
+
 with
+
+{% if is_incremental() %}
+
+to_build as (
+
+    select comment_id
+    from {{ ref('int_comments_unioned') }}
+    where true {{ loaded_after_watermark('_last_loaded_at', 'loaded_at') }}
+
+    union
+
+    select parent_comment_id as comment_id
+    from {{ ref('int_comments_unioned') }}
+    where is_by_account
+        and parent_comment_id is not null
+        {{ loaded_after_watermark('_last_loaded_at', 'loaded_at') }}
+
+    union
+
+    select comment_id
+    from {{ ref('int_comment_labels') }}
+    where labelled_at > (
+        select coalesce(max(labelled_at), '-infinity'::timestamptz) from {{ this }}
+    )
+
+    union
+
+    select built.comment_id
+    from {{ this }} as built
+    inner join {{ ref('dim_posts') }} as posts
+        on built.post_id = posts.post_id
+    where built.post_permalink_url is null
+        and posts.permalink_url is not null
+
+),
+
+{% endif %}
 
 comments as (
 
     select * from {{ ref('int_comments_unioned') }}
+    {% if is_incremental() %}
+    where comment_id in (select comment_id from to_build)
+    {% endif %}
 
 ),
 
@@ -31,9 +86,12 @@ account_replies as (
         parent_comment_id as comment_id,
         min(created_at) as answered_at
 
-    from comments
+    from {{ ref('int_comments_unioned') }}
     where is_by_account
         and parent_comment_id is not null
+        {% if is_incremental() %}
+        and parent_comment_id in (select comment_id from to_build)
+        {% endif %}
     group by parent_comment_id
 
 ),
@@ -46,7 +104,8 @@ classified as (
         labels.topics,
         labels.main_topic,
         labels.is_abusive,
-        labels.abuse_categories
+        labels.abuse_categories,
+        labels.labelled_at
 
     from comments
     left join labels
@@ -80,7 +139,9 @@ final as (
         ) / 3600.0 as response_delay_hours,
         account_replies.answered_at is not null as is_answered,
         cast(classified.permalink_url as varchar) as permalink_url,
-        cast(posts.permalink_url as varchar) as post_permalink_url
+        cast(posts.permalink_url as varchar) as post_permalink_url,
+        cast(classified._last_loaded_at as timestamptz) as loaded_at,
+        cast(classified.labelled_at as timestamptz) as labelled_at
 
     from classified
     left join account_replies
