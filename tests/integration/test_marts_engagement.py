@@ -28,6 +28,7 @@ from socialpulse.load import load_landing
 from socialpulse.settings import REPO_ROOT, Settings
 from tests.conftest import RUN_DS
 from tests.integration._dbt_harness import rows
+from tests.integration._incremental_harness import ACCOUNTS
 
 pytestmark = pytest.mark.integration
 
@@ -36,15 +37,6 @@ SEED = 42
 RUN_DAYS = (RUN_DS - timedelta(days=1), RUN_DS)
 WINDOW_DAYS = 3
 FIRST_DAY = RUN_DAYS[0] - timedelta(days=WINDOW_DAYS - 1)
-# one account per platform; Facebook's and X's have sponsored posts in the window
-ACCOUNTS = {
-    "facebook": "region_jeunesse",
-    "instagram": "ig_region_main",
-    "linkedin": "li_region_main",
-    "x": "x_region_transports",
-    "bluesky": "bsky_region_main",
-    "mastodon": "masto_region_main",
-}
 MARTS = ("+fct_post_engagement", "+fct_account_daily", "+dim_dates", "+dim_platforms")
 CONFIG = REPO_ROOT / "config" / "accounts.yml"
 FAST = RetryPolicy(backoff_base=0.05, backoff_max=0.5, pace_max_delay=0.05)
