@@ -162,6 +162,30 @@ def _scrub_marts(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, int]
     return purged
 
 
+TREND_COUNTS = "intermediate.int_topic_trend_observed"
+PARIS_DAY = "timezone('Europe/Paris', date_trunc('day', timezone('Europe/Paris', {})))"
+
+
+def _forget_trend_days(con: duckdb.DuckDBPyConnection, existing: set[str]) -> int:
+    """Delete the topic-trend counts of the Paris days whose public comments are about to
+    lose their texts (their hashtags go with them): the next dbt build counts those days
+    again, as it counts every day without a row (int_topic_trend_observed)."""
+    if TREND_COUNTS not in existing or "intermediate.int_comments_unioned" not in existing:
+        return 0
+    return con.execute(
+        f"""
+        delete from {TREND_COUNTS}
+        where {PARIS_DAY.format("bucket_start")} in (
+            select distinct {PARIS_DAY.format("created_at")}
+            from intermediate.int_comments_unioned
+            where comment_id in (select comment_id from {EXPIRED_IDS})
+                and message is not null
+                and not is_by_account
+        )
+        """
+    ).fetchall()[0][0]
+
+
 def expired_comment_ids(build_db: Path, before: datetime) -> list[str]:
     """Warehouse ids of the comments created before `before`, from the unified comments view."""
     if not build_db.exists():
@@ -218,6 +242,7 @@ def purge_build(build_db: Path, before: datetime, rewritten: list[dict] | None =
                 ).fetchall()[0][0]
                 if n:
                     purged[table] = n
+            forgotten = _forget_trend_days(con, existing)
             purged.update(_scrub_marts(con, catalog))
             if "raw._load_log" in existing:
                 for f in rewritten or []:
@@ -234,6 +259,8 @@ def purge_build(build_db: Path, before: datetime, rewritten: list[dict] | None =
         con.close()
     for table, n in purged.items():
         log.info("%s: %d expired comment texts erased", table, n)
+    if forgotten:
+        log.info("%s: %d counts of the days losing texts deleted (the next build recounts)", TREND_COUNTS, forgotten)
     return purged
 
 

@@ -11,6 +11,8 @@ after tampering with every row, which must rewrite the reloaded comments only.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import duckdb
 import pytest
 
@@ -19,35 +21,40 @@ from tests.integration._incremental_harness import ACCOUNTS, DAYS, build, extrac
 
 pytestmark = pytest.mark.integration
 
-SELECT = ["+fct_comments"]
+SELECT = ["+fct_comments", "+rpt_topic_trends"]
 TABLES = (
     *(f"intermediate.int_{platform}__comments_deduplicated" for platform in ACCOUNTS),
     "intermediate.int_comments_unioned",
     "marts.fct_comments",
 )
+# keyed by bucket: the counts, incremental by Paris day, and the mart rebuilt from them
+TRENDS = ("intermediate.int_topic_trend_observed", "marts.rpt_topic_trends")
+TREND_KEY = ("granularity", "bucket_start", "dimension", "value")
+PARIS = ZoneInfo("Europe/Paris")
 # move with every extraction (the latest wins) and load (the watermarks)
 LOAD_COLUMNS = {"_extracted_at", "_last_loaded_at", "loaded_at"}
 TAMPERED = "tampered"
 
 
-def snapshot(settings: Settings) -> dict[str, dict[str, dict]]:
-    """Every row of each table of the chain, by comment_id."""
+def snapshot(settings: Settings) -> dict[str, dict]:
+    """Every row of each table of the chain, by comment_id (the trends: by bucket and value)."""
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         tables = {}
-        for table in TABLES:
+        for table in (*TABLES, *TRENDS):
             cursor = con.execute(f"select * from {table}")
             names = [d[0] for d in cursor.description]
             rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-            tables[table] = {r["comment_id"]: r for r in rows}
-            assert len(tables[table]) == len(rows), f"{table}: comment_id not unique"
+            key = (lambda r: tuple(r[c] for c in TREND_KEY)) if table in TRENDS else (lambda r: r["comment_id"])
+            tables[table] = {key(r): r for r in rows}
+            assert len(tables[table]) == len(rows), f"{table}: its key is not unique"
         return tables
 
 
 def differences(a: dict[str, dict[str, dict]], b: dict[str, dict[str, dict]]) -> list[tuple]:
     """(table, comment_id, column, a's value, b's value) where the states differ, a few."""
     found = []
-    for table in TABLES:
-        for key in sorted(set(a[table]) | set(b[table])):
+    for table in (*TABLES, *TRENDS):
+        for key in sorted(set(a[table]) | set(b[table]), key=repr):
             ra, rb = a[table].get(key, {}), b[table].get(key, {})
             found += [
                 (table, key, c, ra.get(c), rb.get(c)) for c in sorted(set(ra) | set(rb)) if ra.get(c) != rb.get(c)
@@ -104,6 +111,7 @@ def runs(tmp_path_factory) -> dict:
         with duckdb.connect(str(settings.build_db)) as con:
             con.execute("update intermediate.int_comments_unioned set like_count = -1")
             con.execute(f"update marts.fct_comments set message = '{TAMPERED}'")
+            con.execute("update intermediate.int_topic_trend_observed set comment_count = -1")
         build(extract_and_load(mp, DAYS[-1]), SELECT)
         states["after_tampering"] = snapshot(settings)
         states["tampering_load"] = newest_load(settings, states["full_refresh"])
@@ -112,9 +120,9 @@ def runs(tmp_path_factory) -> dict:
 
 def test_daily_builds_equal_a_full_refresh(runs):
     incremental, full = runs["backfill"], runs["full_refresh"]
-    for table in TABLES:
-        assert incremental[table], f"{table}: no comment"
-        assert incremental[table] == full[table], table
+    for table in (*TABLES, *TRENDS):
+        assert incremental[table], f"{table}: no row"
+        assert incremental[table] == full[table], (table, differences(incremental, full))
     # every platform has comments, replies of the account answer some of them
     fct = full["marts.fct_comments"]
     assert {r["platform"] for r in fct.values()} == set(ACCOUNTS)
@@ -164,3 +172,23 @@ def test_a_build_rewrites_the_reloaded_comments_and_those_they_answer_only(runs)
     for key in rebuilt:
         expected = {**full[key], "like_count": unioned[key]["like_count"], "loaded_at": fct[key]["loaded_at"]}
         assert fct[key] == expected, key
+
+
+def test_a_build_counts_again_the_days_of_the_reloaded_comments_only(runs):
+    """The topic-trend counts of the Paris days of the reloaded public comments are
+    counted again; the other days keep their (tampered) counts."""
+    reloaded, _ = runs["tampering_load"]
+    fct = runs["after_tampering"]["marts.fct_comments"]
+    days = {fct[key]["created_at"].astimezone(PARIS).date() for key in reloaded if not fct[key]["is_by_account"]}
+    counts = runs["after_tampering"]["intermediate.int_topic_trend_observed"]
+    full = runs["full_refresh"]["intermediate.int_topic_trend_observed"]
+    recounted = {key for key, row in counts.items() if row["comment_count"] != -1}
+    assert recounted == {key for key in counts if key[1].astimezone(PARIS).date() in days}
+    assert set(counts) - recounted, "every day was counted again: the build is not incremental"
+    # as a full build counts them (the likes come from the tampered unioned table)
+    ignored = {"_last_loaded_at": None, "comment_like_count": None}
+    for key in recounted:
+        assert {**counts[key], **ignored} == {**full[key], **ignored}, key
+    # the mart is rebuilt whole from the counts: the tampered days show the tampered counts
+    trends = runs["after_tampering"]["marts.rpt_topic_trends"]
+    assert {trends[key]["comment_count"] for key in set(counts) - recounted} == {-1}

@@ -187,9 +187,15 @@ def labels(db_path) -> dict:
             con.execute("select * from marts.rpt_topic_trends where dimension = 'topic'").fetchall(),
             key=repr,
         )
+        hashtags = set(
+            con.execute(
+                "select granularity, bucket_start, value, comment_count from marts.rpt_topic_trends "
+                "where dimension = 'hashtag'"
+            ).fetchall()
+        )
     finally:
         con.close()
-    return {"facts": facts, "bridge": bridge, "trends": trends}
+    return {"facts": facts, "bridge": bridge, "trends": trends, "hashtags": hashtags}
 
 
 def recipe_from_the_docs() -> str:
@@ -393,3 +399,14 @@ def test_a_build_database_rebuilt_from_scratch_gets_the_labels_back_by_the_docs_
         c: {k: f[k] for k in LABELS} for c, f in before["facts"].items()
     }
     assert after["bridge"] == before["bridge"]
+
+
+def test_hashtags_go_with_the_texts_as_a_build_from_scratch_counts_them(purged, rebuilt):
+    """The purge deletes the trend counts of the days losing texts and the next build counts
+    them again: the hashtags of purged comments are gone, exactly as a build from the purged
+    landing counts them; the days after the cutoff keep theirs."""
+    before, after = purged["before"]["labels"]["hashtags"], rebuilt["rebuilt"]["hashtags"]
+    assert any(bucket < CUTOFF for _, bucket, _, _ in before), "no hashtag before the cutoff: nothing to lose"
+    assert after == rebuilt["from_scratch"]["hashtags"]
+    assert after < before
+    assert {h for h in before if h[1] >= CUTOFF + timedelta(days=1)} <= after

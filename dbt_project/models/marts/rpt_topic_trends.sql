@@ -13,21 +13,15 @@
 {%- set min_comments_day = var('topic_spike_min_comments_day', 50) -%}
 {%- set merge_gap = var('topic_spike_merge_gap', 1) -%}
 
--- A comment's topics are its labels (int_comment_labels: computed while the text
--- existed, so comments past the retention keep theirs); its hashtags are read from
--- the text, so they go with it. dim_topics gives every topic a row in every bucket,
--- zero included.
+-- The counts per bucket come from int_topic_trend_observed (incremental: the days of
+-- the comments a load brought are counted again), so this mart reads a few hundred
+-- thousand counts rather than every comment. dim_topics gives every topic a row in
+-- every bucket, zero included.
 with
 
-comments as (
+counted as (
 
-    select * from {{ ref('int_comments_unioned') }}
-
-),
-
-labels as (
-
-    select * from {{ ref('int_comment_labels') }}
+    select * from {{ ref('int_topic_trend_observed') }}
 
 ),
 
@@ -37,157 +31,35 @@ topics as (
 
 ),
 
--- the public's comments and replies (the account's own answers are no trend), each
--- with its topics (multi-label) and its hashtags, folded
-labelled as materialized (
-
-    select
-        comments.comment_id,
-        comments.post_id,
-        comments.platform,
-        comments.author_pseudonym,
-        comments.created_at,
-        comments.like_count,
-        string_split(labels.topics, '|') as topics,
-        list_distinct(
-            list_transform(
-                regexp_extract_all(coalesce(comments.message, ''), '#([\pL\pN_]+)', 1),
-                lambda tag: '#' || lower(strip_accents(tag))
-            )
-        ) as hashtags
-
-    from comments
-    left join labels
-        on comments.comment_id = labels.comment_id
-    where not comments.is_by_account
-
-),
-
-topic_labels as (
-
-    select
-        comment_id,
-        unnest(topics) as topic
-
-    from labelled
-
-),
-
-hashtag_labels as (
-
-    select
-        comment_id,
-        unnest(hashtags) as hashtag
-
-    from labelled
-
-),
-
-comment_values as (
-
-    select
-        comment_id,
-        'topic' as dimension,
-        topic as value
-
-    from topic_labels
-
-    union all
-
-    select
-        comment_id,
-        'hashtag' as dimension,
-        hashtag as value
-
-    from hashtag_labels
-
-),
-
--- each comment in its UTC hour and in its Europe/Paris day
-comment_buckets as (
-
-    select
-        comment_id,
-        'hour' as granularity,
-        date_trunc('hour', created_at) as bucket_start
-
-    from labelled
-
-    union all
-
-    select
-        comment_id,
-        'day' as granularity,
-        timezone('Europe/Paris', date_trunc('day', timezone('Europe/Paris', created_at))) as bucket_start
-
-    from labelled
-
-),
-
 observed as (
 
     select
-        comment_buckets.granularity,
-        comment_buckets.bucket_start,
-        comment_values.dimension,
-        comment_values.value,
-        count(*) as comment_count,
-        count(distinct labelled.author_pseudonym) as commenter_count,
-        count(distinct labelled.post_id) as post_count,
-        count(distinct labelled.platform) as platform_count,
-        sum(labelled.like_count) as comment_like_count,
-        min(labelled.created_at) as first_comment_at
+        granularity,
+        bucket_start,
+        dimension,
+        value,
+        comment_count,
+        commenter_count,
+        post_count,
+        platform_count,
+        comment_like_count,
+        first_comment_at
 
-    from comment_values
-    inner join labelled
-        on comment_values.comment_id = labelled.comment_id
-    inner join comment_buckets
-        on comment_values.comment_id = comment_buckets.comment_id
-    group by
-        comment_buckets.granularity,
-        comment_buckets.bucket_start,
-        comment_values.dimension,
-        comment_values.value
+    from counted
 
 ),
 
 -- what a hashtag is about, per bucket: the topic most of its comments have
-hashtag_topic_counts as (
-
-    select
-        comment_buckets.granularity,
-        comment_buckets.bucket_start,
-        hashtag_labels.hashtag as value,
-        topic_labels.topic,
-        count(*) as comment_count
-
-    from hashtag_labels
-    inner join topic_labels
-        on hashtag_labels.comment_id = topic_labels.comment_id
-    inner join comment_buckets
-        on hashtag_labels.comment_id = comment_buckets.comment_id
-    group by
-        comment_buckets.granularity,
-        comment_buckets.bucket_start,
-        hashtag_labels.hashtag,
-        topic_labels.topic
-
-),
-
 hashtag_topics as (
 
     select
         granularity,
         bucket_start,
         value,
-        topic
+        hashtag_topic as topic
 
-    from hashtag_topic_counts
-    -- `autre` only when nothing else; ties go to the first topic alphabetically
-    qualify row_number() over (
-        partition by granularity, bucket_start, value
-        order by topic = 'autre', comment_count desc, topic
-    ) = 1
+    from counted
+    where dimension = 'hashtag'
 
 ),
 
@@ -196,12 +68,12 @@ hashtag_topics as (
 coverage as (
 
     select
-        min(created_at) as first_comment_at,
-        max(created_at) as last_comment_at,
-        date_trunc('day', timezone('Europe/Paris', min(created_at)))
+        min(first_comment_at) as first_comment_at,
+        max(last_comment_at) as last_comment_at,
+        date_trunc('day', timezone('Europe/Paris', min(first_comment_at)))
         + to_days({{ warmup_days }}) as complete_from_local
 
-    from labelled
+    from counted
 
 ),
 

@@ -1,0 +1,257 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['granularity', 'bucket_start'],
+        on_schema_change='append_new_columns',
+    )
+}}
+
+-- What rpt_topic_trends measures, per bucket: the public's comments by topic and by
+-- hashtag in each UTC hour and each Europe/Paris day (no zeros: the mart adds them).
+-- A comment's topics are its labels (int_comment_labels: computed while the text
+-- existed, so comments past the retention keep theirs); its hashtags are read from
+-- the text, so they go with it.
+-- Incremental on loads: a build counts again the Paris days (and the hours within
+-- them: a UTC hour lies in one Paris day) of the public's comments loaded or labelled
+-- since the last build, from all the comments of those days, and replaces their rows;
+-- the mart then reads a few hundred thousand counts, not every comment.
+
+with
+
+comments as (
+
+    select * from {{ ref('int_comments_unioned') }}
+    where not is_by_account
+
+),
+
+labels as (
+
+    select * from {{ ref('int_comment_labels') }}
+
+),
+
+{% if is_incremental() %}
+
+-- the Paris days to count again: those of the comments loaded or labelled since the
+-- last build, and those not counted yet (the retention purge deletes the counts of
+-- the days whose texts it erases: their hashtags go with the texts)
+touched_days as (
+
+    select {{ paris_day_start('created_at') }} as day_start
+    from comments
+    where true {{ loaded_after_watermark('_last_loaded_at') }}
+        or comment_id in (
+            select comment_id
+            from labels
+            where true {{ loaded_after_watermark('labelled_at', '_last_labelled_at') }}
+        )
+
+    union
+
+    (
+        select {{ paris_day_start('created_at') }} as day_start
+        from comments
+
+        except
+
+        select bucket_start as day_start
+        from {{ this }}
+        where granularity = 'day'
+    )
+
+),
+
+{% endif %}
+
+-- each public comment (of the days to count), with its topics (multi-label) and its
+-- hashtags, folded
+labelled as materialized (
+
+    select
+        comments.comment_id,
+        comments.post_id,
+        comments.platform,
+        comments.author_pseudonym,
+        comments.created_at,
+        comments.like_count,
+        comments._last_loaded_at,
+        labels.labelled_at,
+        string_split(labels.topics, '|') as topics,
+        list_distinct(
+            list_transform(
+                regexp_extract_all(coalesce(comments.message, ''), '#([\pL\pN_]+)', 1),
+                lambda tag: '#' || lower(strip_accents(tag))
+            )
+        ) as hashtags
+
+    from comments
+    left join labels
+        on comments.comment_id = labels.comment_id
+    {% if is_incremental() %}
+    where {{ paris_day_start('comments.created_at') }} in (select day_start from touched_days)
+    {% endif %}
+
+),
+
+topic_labels as (
+
+    select
+        comment_id,
+        unnest(topics) as topic
+
+    from labelled
+
+),
+
+hashtag_labels as (
+
+    select
+        comment_id,
+        unnest(hashtags) as hashtag
+
+    from labelled
+
+),
+
+comment_values as (
+
+    select
+        comment_id,
+        'topic' as dimension,
+        topic as value
+
+    from topic_labels
+
+    union all
+
+    select
+        comment_id,
+        'hashtag' as dimension,
+        hashtag as value
+
+    from hashtag_labels
+
+),
+
+-- each comment in its UTC hour and in its Europe/Paris day
+comment_buckets as (
+
+    select
+        comment_id,
+        'hour' as granularity,
+        date_trunc('hour', created_at) as bucket_start
+
+    from labelled
+
+    union all
+
+    select
+        comment_id,
+        'day' as granularity,
+        {{ paris_day_start('created_at') }} as bucket_start
+
+    from labelled
+
+),
+
+observed as (
+
+    select
+        comment_buckets.granularity,
+        comment_buckets.bucket_start,
+        comment_values.dimension,
+        comment_values.value,
+        count(*) as comment_count,
+        count(distinct labelled.author_pseudonym) as commenter_count,
+        count(distinct labelled.post_id) as post_count,
+        count(distinct labelled.platform) as platform_count,
+        sum(labelled.like_count) as comment_like_count,
+        min(labelled.created_at) as first_comment_at,
+        max(labelled.created_at) as last_comment_at,
+        max(labelled._last_loaded_at) as _last_loaded_at,
+        max(labelled.labelled_at) as _last_labelled_at
+
+    from comment_values
+    inner join labelled
+        on comment_values.comment_id = labelled.comment_id
+    inner join comment_buckets
+        on comment_values.comment_id = comment_buckets.comment_id
+    group by
+        comment_buckets.granularity,
+        comment_buckets.bucket_start,
+        comment_values.dimension,
+        comment_values.value
+
+),
+
+-- what a hashtag is about, per bucket: the topic most of its comments have
+hashtag_topic_counts as (
+
+    select
+        comment_buckets.granularity,
+        comment_buckets.bucket_start,
+        hashtag_labels.hashtag as value,
+        topic_labels.topic,
+        count(*) as comment_count
+
+    from hashtag_labels
+    inner join topic_labels
+        on hashtag_labels.comment_id = topic_labels.comment_id
+    inner join comment_buckets
+        on hashtag_labels.comment_id = comment_buckets.comment_id
+    group by
+        comment_buckets.granularity,
+        comment_buckets.bucket_start,
+        hashtag_labels.hashtag,
+        topic_labels.topic
+
+),
+
+hashtag_topics as (
+
+    select
+        granularity,
+        bucket_start,
+        value,
+        topic
+
+    from hashtag_topic_counts
+    -- `autre` only when nothing else; ties go to the first topic alphabetically
+    qualify row_number() over (
+        partition by granularity, bucket_start, value
+        order by topic = 'autre', comment_count desc, topic
+    ) = 1
+
+),
+
+final as (
+
+    select
+        cast(observed.granularity as varchar) as granularity,
+        cast(observed.bucket_start as timestamptz) as bucket_start,
+        cast(observed.dimension as varchar) as dimension,
+        cast(observed.value as varchar) as value,
+        cast(hashtag_topics.topic as varchar) as hashtag_topic,
+        cast(observed.comment_count as bigint) as comment_count,
+        cast(observed.commenter_count as bigint) as commenter_count,
+        cast(observed.post_count as bigint) as post_count,
+        cast(observed.platform_count as bigint) as platform_count,
+        cast(observed.comment_like_count as bigint) as comment_like_count,
+        cast(observed.first_comment_at as timestamptz) as first_comment_at,
+        cast(observed.last_comment_at as timestamptz) as last_comment_at,
+        cast(observed._last_loaded_at as timestamptz) as _last_loaded_at,
+        cast(observed._last_labelled_at as timestamptz) as _last_labelled_at
+
+    from observed
+    left join hashtag_topics
+        on
+            observed.granularity = hashtag_topics.granularity
+            and observed.bucket_start = hashtag_topics.bucket_start
+            and observed.value = hashtag_topics.value
+            and observed.dimension = 'hashtag'
+
+)
+
+select * from final
