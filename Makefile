@@ -23,7 +23,7 @@ export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED := False
 DAYS ?= 90
 # pytest-xdist workers for `make test` (0: one process); a module's tests stay on one worker
 TEST_WORKERS ?= 2
-PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 .PHONY: help bootstrap install manifest demo test test-fast stack-test stack-up superset-install bi-check lint bench summary sandbox clean
 

@@ -47,17 +47,35 @@ def sandbox(sandbox_url, monkeypatch):
     httpx.delete(f"{sandbox_url}/__sandbox__/faults")
 
 
+# The modules whose tests share the session's reference run (integration/conftest.py):
+# one worker runs them all, so the run is made once.
+REFERENCE_RUN_MODULES = (
+    "tests/integration/test_crash_safety.py",
+    "tests/integration/test_idempotency.py",
+    "tests/integration/test_secrets_scan.py",
+)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` runs two pytest-xdist workers. Each takes whole modules (their
+    module-scoped fixtures, a sandbox extraction or a dbt build, are built once), and the
+    REFERENCE_RUN_MODULES together; modules go in collection order (`--no-loadscope-reorder`)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "reference_run" if module in REFERENCE_RUN_MODULES else module
+
+    return ModuleScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Groups for pytest-xdist's `--dist loadgroup` (`make test` runs two workers): a module's
-    tests stay on one worker, so its module-scoped fixtures (a sandbox extraction, a dbt build)
-    are built once, and every test of the session's reference run (integration/conftest.py)
-    shares one worker and one run."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            group = "reference_run" if "reference_run" in item.fixturenames else item.module.__name__
-            item.add_marker(pytest.mark.xdist_group(group))
-    # The slow groups first (with `--no-loadscope-reorder`, workers take groups in this order),
-    # so that the quick unit modules fill the end instead of a dbt build running alone.
-    group = {item: item.get_closest_marker("xdist_group").args[0] for item in items}
-    slow = {group[item] for item in items if item.get_closest_marker("integration")}
-    items.sort(key=lambda item: group[item] not in slow)
+    """The modules with integration tests first, so that the quick unit modules fill the
+    end instead of a dbt build running alone; and REFERENCE_RUN_MODULES kept up to date."""
+    module = {item: item.nodeid.split("::", 1)[0] for item in items}
+    strays = {module[i] for i in items if "reference_run" in i.fixturenames} - set(REFERENCE_RUN_MODULES)
+    if strays:
+        raise pytest.UsageError(f"add {sorted(strays)} to REFERENCE_RUN_MODULES (tests/conftest.py)")
+    slow = {module[item] for item in items if item.get_closest_marker("integration")}
+    items.sort(key=lambda item: module[item] not in slow)
