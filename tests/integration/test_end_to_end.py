@@ -77,10 +77,14 @@ def e2e(tmp_path_factory):
                 os.environ[k] = v
 
 
-# Wall-clock lineage in the marts (when the loader wrote the files): a rerun reloads the
-# re-extracted files, so these change, and only these.
+# Wall-clock lineage in the marts (when the loader wrote the files, when dbt labelled a
+# comment): a rerun reloads the re-extracted files, so these change, and only these.
 # A rerun calls the APIs again: the token-health mart's last successful call moves on.
-LINEAGE = {"rpt_data_freshness": "last_loaded_at", "rpt_token_health": "last_successful_call_at, auth_failed_at"}
+LINEAGE = {
+    "fct_comments": "loaded_at, labelled_at",
+    "rpt_data_freshness": "last_loaded_at",
+    "rpt_token_health": "last_successful_call_at, auth_failed_at",
+}
 
 
 def snapshot(serving_db) -> dict[str, list[tuple]]:
