@@ -32,6 +32,23 @@ labels as (
 
 ),
 
+-- the UTC hours that hold comments, each with its Europe/Paris day (a UTC hour lies in
+-- one Paris day): the time-zone calendar runs on these few thousand hours, not on
+-- every comment
+hours as materialized (
+
+    select
+        hour_index,
+        {{ utc_hour_start('hour_index') }} as hour_start,
+        {{ paris_day_start(utc_hour_start('hour_index')) }} as day_start
+
+    from (
+        select distinct {{ utc_hour_index('created_at') }} as hour_index
+        from comments
+    )
+
+),
+
 {% if is_incremental() %}
 
 -- the Paris days to count again: those of the comments loaded or labelled since the
@@ -39,20 +56,23 @@ labels as (
 -- the days whose texts it erases: their hashtags go with the texts)
 touched_days as (
 
-    select {{ paris_day_start('created_at') }} as day_start
-    from comments
-    where true {{ loaded_after_watermark('_last_loaded_at') }}
-        or comment_id in (
-            select comment_id
-            from labels
-            where true {{ loaded_after_watermark('labelled_at', '_last_labelled_at') }}
-        )
+    select hours.day_start
+    from hours
+    where hours.hour_index in (
+        select {{ utc_hour_index('created_at') }}
+        from comments
+        where true {{ loaded_after_watermark('_last_loaded_at') }}
+            or comment_id in (
+                select comment_id
+                from labels
+                where true {{ loaded_after_watermark('labelled_at', '_last_labelled_at') }}
+            )
+    )
 
     union
 
     (
-        select {{ paris_day_start('created_at') }} as day_start
-        from comments
+        select day_start from hours
 
         except
 
@@ -71,6 +91,7 @@ labelled as materialized (
 
     select
         comments.comment_id,
+        {{ utc_hour_index('comments.created_at') }} as hour_index,
         comments.post_id,
         comments.platform,
         comments.author_pseudonym,
@@ -90,7 +111,11 @@ labelled as materialized (
     left join labels
         on comments.comment_id = labels.comment_id
     {% if is_incremental() %}
-    where {{ paris_day_start('comments.created_at') }} in (select day_start from touched_days)
+    where {{ utc_hour_index('comments.created_at') }} in (
+        select hour_index
+        from hours
+        where day_start in (select day_start from touched_days)
+    )
     {% endif %}
 
 ),
@@ -139,20 +164,24 @@ comment_values as (
 comment_buckets as (
 
     select
-        comment_id,
+        labelled.comment_id,
         'hour' as granularity,
-        date_trunc('hour', created_at) as bucket_start
+        hours.hour_start as bucket_start
 
     from labelled
+    inner join hours
+        on labelled.hour_index = hours.hour_index
 
     union all
 
     select
-        comment_id,
+        labelled.comment_id,
         'day' as granularity,
-        {{ paris_day_start('created_at') }} as bucket_start
+        hours.day_start as bucket_start
 
     from labelled
+    inner join hours
+        on labelled.hour_index = hours.hour_index
 
 ),
 
