@@ -74,6 +74,33 @@ def test_dbt_tests_catch_a_broken_relationship(built):
     assert "relationships" in proc.stdout
 
 
+def test_data_tests_of_large_tables_read_the_days_a_build_writes(built):
+    """Models with meta data_tests_recent_column (macro get_where_subquery): a duplicate
+    older than the window escapes the daily tests and is caught by a full check."""
+    assert dbt(built, "build").returncode == 0
+    con = duckdb.connect(str(built.build_db))
+    assert con.execute("select count(*) from marts.fct_comments").fetchone()[0] > 0
+    con.execute(
+        "insert into marts.fct_comments select * replace (created_at - interval 60 days as created_at)"
+        " from marts.fct_comments order by comment_id limit 1"
+    )
+    con.close()
+    test = ["--select", "unique_fct_comments_comment_id"]
+    as_of = ["--vars", f"{{as_of: '{RUN_DS.isoformat()}'}}"]
+    assert dbt(built, "test", *test, *as_of).returncode == 0  # window: as_of - 31 days
+    assert dbt(built, "test", *test).returncode == 0  # window: the newest comment - 31 days
+    everything = dbt(built, "test", *test, "--vars", "{as_of: '%s', data_tests_recent_days: 0}" % RUN_DS)
+    assert everything.returncode != 0 and "FAIL 1" in everything.stdout, everything.stdout[-2000:]
+    full_refresh = dbt(built, "build", "--full-refresh", *test, *as_of)
+    assert full_refresh.returncode != 0 and "FAIL 1" in full_refresh.stdout, full_refresh.stdout[-2000:]
+
+    con = duckdb.connect(str(built.build_db))
+    con.execute("insert into marts.fct_comments select * from marts.fct_comments order by created_at desc limit 1")
+    con.close()
+    recent = dbt(built, "test", *test, *as_of)
+    assert recent.returncode != 0 and "FAIL" in recent.stdout, recent.stdout[-2000:]
+
+
 def test_a_meta_business_suite_export_reaches_the_marts(home, tmp_path):
     """CSV only (no API): import -> load -> dbt build; the marts equal the sandbox truth."""
     from datetime import timedelta

@@ -1,3 +1,5 @@
+{{ config(meta={'data_tests_recent_column': 'report_date'}) }}
+
 with
 
 profile_snapshots as (

@@ -5,6 +5,7 @@
         unique_key='comment_id',
         on_schema_change='append_new_columns',
         full_refresh=false,
+        meta={'data_tests_recent_column': 'labelled_at'},
     )
 }}
 

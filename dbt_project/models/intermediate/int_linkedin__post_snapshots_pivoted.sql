@@ -1,3 +1,5 @@
+{{ config(meta={'data_tests_recent_column': 'snapshot_date'}) }}
+
 with
 
 post_statistics as (

@@ -1,3 +1,5 @@
+{{ config(meta={'data_tests_recent_column': 'snapshot_date'}) }}
+
 {%- set columns = [
     'post_id',
     'account_id',

@@ -1,3 +1,5 @@
+{{ config(meta={'data_tests_recent_column': '_ds'}) }}
+
 with
 
 source as (
