@@ -452,10 +452,15 @@ def _fct_comments() -> list[dict]:
 
 
 def _bdg_comment_topics() -> list[dict]:
+    labelled = ts(DS + timedelta(days=1), 2, 5)  # fct_comments.labelled_at of the same build
+    rows = [
+        ("facebook:112233445566001_1_1", "transports", 1.0),
+        ("facebook:112233445566001_1_4", "culture", 0.5),
+        ("facebook:112233445566001_1_4", "transports", 0.5),
+    ]
     return [
-        {"comment_id": "facebook:112233445566001_1_1", "topic": "transports", "topic_weight": 1.0},
-        {"comment_id": "facebook:112233445566001_1_4", "topic": "culture", "topic_weight": 0.5},
-        {"comment_id": "facebook:112233445566001_1_4", "topic": "transports", "topic_weight": 0.5},
+        {"comment_id": comment_id, "topic": topic, "topic_weight": weight, "labelled_at": labelled}
+        for comment_id, topic, weight in rows
     ]
 
 

@@ -89,7 +89,7 @@ def test_data_tests_of_large_tables_read_the_days_a_build_writes(built):
     as_of = ["--vars", f"{{as_of: '{RUN_DS.isoformat()}'}}"]
     assert dbt(built, "test", *test, *as_of).returncode == 0  # window: as_of - 31 days
     assert dbt(built, "test", *test).returncode == 0  # window: the newest comment - 31 days
-    everything = dbt(built, "test", *test, "--vars", "{as_of: '%s', data_tests_recent_days: 0}" % RUN_DS)
+    everything = dbt(built, "test", *test, "--vars", f"{{as_of: '{RUN_DS}', data_tests_recent_days: 0}}")
     assert everything.returncode != 0 and "FAIL 1" in everything.stdout, everything.stdout[-2000:]
     full_refresh = dbt(built, "build", "--full-refresh", *test, *as_of)
     assert full_refresh.returncode != 0 and "FAIL 1" in full_refresh.stdout, full_refresh.stdout[-2000:]

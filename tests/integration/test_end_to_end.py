@@ -81,6 +81,7 @@ def e2e(tmp_path_factory):
 # comment): a rerun reloads the re-extracted files, so these change, and only these.
 # A rerun calls the APIs again: the token-health mart's last successful call moves on.
 LINEAGE = {
+    "bdg_comment_topics": "labelled_at",
     "fct_comments": "loaded_at, labelled_at",
     "rpt_data_freshness": "last_loaded_at",
     "rpt_token_health": "last_successful_call_at, auth_failed_at",

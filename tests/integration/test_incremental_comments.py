@@ -21,7 +21,7 @@ from tests.integration._incremental_harness import ACCOUNTS, DAYS, build, extrac
 
 pytestmark = pytest.mark.integration
 
-SELECT = ["+fct_comments", "+rpt_topic_trends"]
+SELECT = ["+fct_comments", "+rpt_topic_trends", "+bdg_comment_topics"]
 TABLES = (
     *(f"intermediate.int_{platform}__comments_deduplicated" for platform in ACCOUNTS),
     "intermediate.int_comments_unioned",
@@ -30,6 +30,12 @@ TABLES = (
 # keyed by bucket: the counts, incremental by Paris day, and the mart rebuilt from them
 TRENDS = ("intermediate.int_topic_trend_observed", "marts.rpt_topic_trends")
 TREND_KEY = ("granularity", "bucket_start", "dimension", "value")
+# keyed by comment and topic, incremental on the labelling (fct_comments.labelled_at)
+BRIDGE = "marts.bdg_comment_topics"
+KEYS = {
+    **dict.fromkeys(TRENDS, TREND_KEY),
+    BRIDGE: ("comment_id", "topic"),
+}
 PARIS = ZoneInfo("Europe/Paris")
 # move with every extraction (the latest wins) and load (the watermarks)
 LOAD_COLUMNS = {"_extracted_at", "_last_loaded_at", "loaded_at"}
@@ -40,12 +46,12 @@ def snapshot(settings: Settings) -> dict[str, dict]:
     """Every row of each table of the chain, by comment_id (the trends: by bucket and value)."""
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         tables = {}
-        for table in (*TABLES, *TRENDS):
+        for table in (*TABLES, *TRENDS, BRIDGE):
             cursor = con.execute(f"select * from {table}")
             names = [d[0] for d in cursor.description]
             rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-            key = (lambda r: tuple(r[c] for c in TREND_KEY)) if table in TRENDS else (lambda r: r["comment_id"])
-            tables[table] = {key(r): r for r in rows}
+            columns = KEYS.get(table)
+            tables[table] = {(tuple(r[c] for c in columns) if columns else r["comment_id"]): r for r in rows}
             assert len(tables[table]) == len(rows), f"{table}: its key is not unique"
         return tables
 
@@ -53,7 +59,7 @@ def snapshot(settings: Settings) -> dict[str, dict]:
 def differences(a: dict[str, dict[str, dict]], b: dict[str, dict[str, dict]]) -> list[tuple]:
     """(table, comment_id, column, a's value, b's value) where the states differ, a few."""
     found = []
-    for table in (*TABLES, *TRENDS):
+    for table in (*TABLES, *TRENDS, BRIDGE):
         for key in sorted(set(a[table]) | set(b[table]), key=repr):
             ra, rb = a[table].get(key, {}), b[table].get(key, {})
             found += [
@@ -112,6 +118,7 @@ def runs(tmp_path_factory) -> dict:
             con.execute("update intermediate.int_comments_unioned set like_count = -1")
             con.execute(f"update marts.fct_comments set message = '{TAMPERED}'")
             con.execute("update intermediate.int_topic_trend_observed set comment_count = -1")
+            con.execute(f"update {BRIDGE} set topic_weight = -1")
         build(extract_and_load(mp, DAYS[-1]), SELECT)
         states["after_tampering"] = snapshot(settings)
         states["tampering_load"] = newest_load(settings, states["full_refresh"])
@@ -120,7 +127,7 @@ def runs(tmp_path_factory) -> dict:
 
 def test_daily_builds_equal_a_full_refresh(runs):
     incremental, full = runs["backfill"], runs["full_refresh"]
-    for table in (*TABLES, *TRENDS):
+    for table in (*TABLES, *TRENDS, BRIDGE):
         assert incremental[table], f"{table}: no row"
         assert incremental[table] == full[table], (table, differences(incremental, full))
     # every platform has comments, replies of the account answer some of them
@@ -192,3 +199,22 @@ def test_a_build_counts_again_the_days_of_the_reloaded_comments_only(runs):
     # the mart is rebuilt whole from the counts: the tampered days show the tampered counts
     trends = runs["after_tampering"]["marts.rpt_topic_trends"]
     assert {trends[key]["comment_count"] for key in set(counts) - recounted} == {-1}
+
+
+def test_the_topic_bridge_rewrites_the_comments_labelled_since_its_last_build_only(runs):
+    """bdg_comment_topics follows the labelling: day after day it gains the new comments
+    (test_daily_builds_equal_a_full_refresh); a rerun labels nothing again (same texts,
+    same rules), so every tampered row stays as it was."""
+    before, after = runs["full_refresh"], runs["after_tampering"]
+    newest = max(row["labelled_at"] for row in before[BRIDGE].values())
+    relabelled = {key for key, row in after["marts.fct_comments"].items() if row["labelled_at"] > newest}
+    rewritten = {key[0] for key, row in after[BRIDGE].items() if row["topic_weight"] != -1}
+    assert rewritten == relabelled == set()
+    assert set(after[BRIDGE]) == set(before[BRIDGE])
+    # every comment has its topics in the bridge, with the weights adding up to 1
+    bridge = before[BRIDGE]
+    assert {key[0] for key in bridge} == set(before["marts.fct_comments"])
+    totals: dict[str, float] = {}
+    for (comment_id, _), row in bridge.items():
+        totals[comment_id] = totals.get(comment_id, 0.0) + row["topic_weight"]
+    assert all(abs(total - 1.0) < 1e-9 for total in totals.values())

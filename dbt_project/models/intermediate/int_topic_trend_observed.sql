@@ -90,7 +90,6 @@ touched_days as (
 labelled as materialized (
 
     select
-        comments.comment_id,
         {{ utc_hour_index('comments.created_at') }} as hour_index,
         comments.post_id,
         comments.platform,
@@ -120,98 +119,103 @@ labelled as materialized (
 
 ),
 
-topic_labels as (
-
-    select
-        comment_id,
-        unnest(topics) as topic
-
-    from labelled
-
-),
-
-hashtag_labels as (
-
-    select
-        comment_id,
-        unnest(hashtags) as hashtag
-
-    from labelled
-
-),
-
+-- one row per comment and value: each of its topics, each of its hashtags (no join
+-- back on the comment: the counts below read these rows only)
 comment_values as (
 
     select
-        comment_id,
+        hour_index,
+        post_id,
+        platform,
+        author_pseudonym,
+        created_at,
+        like_count,
+        _last_loaded_at,
+        labelled_at,
         'topic' as dimension,
-        topic as value
+        unnest(topics) as value
 
-    from topic_labels
+    from labelled
 
     union all
 
     select
-        comment_id,
+        hour_index,
+        post_id,
+        platform,
+        author_pseudonym,
+        created_at,
+        like_count,
+        _last_loaded_at,
+        labelled_at,
         'hashtag' as dimension,
-        hashtag as value
+        unnest(hashtags) as value
 
-    from hashtag_labels
+    from labelled
+    where len(hashtags) > 0
 
 ),
 
--- each comment in its UTC hour and in its Europe/Paris day
-comment_buckets as (
-
-    select
-        labelled.comment_id,
-        'hour' as granularity,
-        hours.hour_start as bucket_start
-
-    from labelled
-    inner join hours
-        on labelled.hour_index = hours.hour_index
-
-    union all
-
-    select
-        labelled.comment_id,
-        'day' as granularity,
-        hours.day_start as bucket_start
-
-    from labelled
-    inner join hours
-        on labelled.hour_index = hours.hour_index
-
-),
+-- the counts per UTC hour and per Europe/Paris day: two aggregations, one after the
+-- other, rather than one over both granularities (the peak memory of the counts of
+-- distinct commenters and posts is that of one)
+{%- set measures %}
+        dimension,
+        value,
+        count(*) as comment_count,
+        count(distinct author_pseudonym) as commenter_count,
+        count(distinct post_id) as post_count,
+        count(distinct platform) as platform_count,
+        sum(like_count) as comment_like_count,
+        min(created_at) as first_comment_at,
+        max(created_at) as last_comment_at,
+        max(_last_loaded_at) as _last_loaded_at,
+        max(labelled_at) as _last_labelled_at
+{%- endset %}
 
 observed as (
 
     select
-        comment_buckets.granularity,
-        comment_buckets.bucket_start,
-        comment_values.dimension,
-        comment_values.value,
-        count(*) as comment_count,
-        count(distinct labelled.author_pseudonym) as commenter_count,
-        count(distinct labelled.post_id) as post_count,
-        count(distinct labelled.platform) as platform_count,
-        sum(labelled.like_count) as comment_like_count,
-        min(labelled.created_at) as first_comment_at,
-        max(labelled.created_at) as last_comment_at,
-        max(labelled._last_loaded_at) as _last_loaded_at,
-        max(labelled.labelled_at) as _last_labelled_at
+        'hour' as granularity,
+        hours.hour_start as bucket_start,
+        {{- measures }}
 
     from comment_values
-    inner join labelled
-        on comment_values.comment_id = labelled.comment_id
-    inner join comment_buckets
-        on comment_values.comment_id = comment_buckets.comment_id
-    group by
-        comment_buckets.granularity,
-        comment_buckets.bucket_start,
-        comment_values.dimension,
-        comment_values.value
+    inner join hours
+        on comment_values.hour_index = hours.hour_index
+    group by hours.hour_start, dimension, value
+
+    union all
+
+    select
+        'day' as granularity,
+        hours.day_start as bucket_start,
+        {{- measures }}
+
+    from comment_values
+    inner join hours
+        on comment_values.hour_index = hours.hour_index
+    group by hours.day_start, dimension, value
+
+),
+
+-- each hashtag of a comment with each of its topics
+hashtag_comment_topics as (
+
+    select
+        hour_index,
+        hashtag,
+        unnest(topics) as topic
+
+    from (
+        select
+            hour_index,
+            topics,
+            unnest(hashtags) as hashtag
+
+        from labelled
+        where len(hashtags) > 0
+    )
 
 ),
 
@@ -219,22 +223,30 @@ observed as (
 hashtag_topic_counts as (
 
     select
-        comment_buckets.granularity,
-        comment_buckets.bucket_start,
-        hashtag_labels.hashtag as value,
-        topic_labels.topic,
+        'hour' as granularity,
+        hours.hour_start as bucket_start,
+        hashtag_comment_topics.hashtag as value,
+        hashtag_comment_topics.topic,
         count(*) as comment_count
 
-    from hashtag_labels
-    inner join topic_labels
-        on hashtag_labels.comment_id = topic_labels.comment_id
-    inner join comment_buckets
-        on hashtag_labels.comment_id = comment_buckets.comment_id
-    group by
-        comment_buckets.granularity,
-        comment_buckets.bucket_start,
-        hashtag_labels.hashtag,
-        topic_labels.topic
+    from hashtag_comment_topics
+    inner join hours
+        on hashtag_comment_topics.hour_index = hours.hour_index
+    group by hours.hour_start, hashtag_comment_topics.hashtag, hashtag_comment_topics.topic
+
+    union all
+
+    select
+        'day' as granularity,
+        hours.day_start as bucket_start,
+        hashtag_comment_topics.hashtag as value,
+        hashtag_comment_topics.topic,
+        count(*) as comment_count
+
+    from hashtag_comment_topics
+    inner join hours
+        on hashtag_comment_topics.hour_index = hours.hour_index
+    group by hours.day_start, hashtag_comment_topics.hashtag, hashtag_comment_topics.topic
 
 ),
 
