@@ -18,8 +18,11 @@
 -- text is held but differs from the one labelled (`text_md5`: an edit) or was labelled
 -- under other rules (`labelling_version`: a digest of the taxonomy, the lexicon and
 -- the Python code that applies them, socialpulse.comments.labels included, where a new
--- label would be added; an edit of any of them relabels every held text). A comment whose text is gone is not selected, so delete+insert leaves
--- its row as it was. full_refresh=false: `dbt build --full-refresh` would otherwise
+-- label would be added; an edit of any of them relabels every held text). A comment
+-- whose text is gone is not selected, so delete+insert leaves its row as it was.
+-- Only the comments loaded since the newest load this table holds
+-- (`_last_loaded_at`) are compared (a new comment or an edited text comes with a
+-- load), unless the newest labelling ran under other rules: then every comment is. full_refresh=false: `dbt build --full-refresh` would otherwise
 -- recompute purged comments from NULL (question false, topic autre, not abusive).
 -- The UDFs (socialpulse.dbt_udfs) read the lexicon and the taxonomy files themselves;
 -- the refs keep the seeds built before this model, for lineage.
@@ -29,25 +32,36 @@
 
 with
 
+{% if is_incremental() %}
+{#- a table built before these columns existed: its rows are labelled again, once
+    (in a unit test `this` is the given rows, which have every column) -#}
+{% if this is string %}
+    {% set existing = ['text_md5', 'labelling_version', '_last_loaded_at'] %}
+{% else %}
+    {% set existing = adapter.get_columns_in_relation(this) | map(attribute='name') | list %}
+{% endif %}
+{% endif %}
+
 comments as (
 
     select
         comment_id,
-        message
+        message,
+        _last_loaded_at
 
     from {{ ref('int_comments_unioned') }}
+    {% if is_incremental() and '_last_loaded_at' in existing %}
+    where _last_loaded_at > (
+            select coalesce(max(_last_loaded_at), '-infinity'::timestamptz)
+            from {{ this }}
+        )
+        or (select arg_max(labelling_version, labelled_at) from {{ this }})
+            is distinct from sp_labelling_version()
+    {% endif %}
 
 ),
 
 {% if is_incremental() %}
-
-{#- a table built before these columns existed: its rows are labelled again, once
-    (in a unit test `this` is the given rows, which have every column) -#}
-{% if this is string %}
-    {% set existing = ['text_md5', 'labelling_version'] %}
-{% else %}
-    {% set existing = adapter.get_columns_in_relation(this) | map(attribute='name') | list %}
-{% endif %}
 
 labelled_before as (
 
@@ -68,6 +82,7 @@ to_label as (
     select
         comments.comment_id,
         comments.message,
+        comments._last_loaded_at,
         md5(comments.message) as text_md5
 
     from comments
@@ -109,7 +124,8 @@ final as (
             as abuse_categories,
         cast('{{ run_started_at.isoformat() }}' as timestamptz) as labelled_at,
         cast(to_label.text_md5 as varchar) as text_md5,
-        cast(sp_labelling_version() as varchar) as labelling_version
+        cast(sp_labelling_version() as varchar) as labelling_version,
+        cast(to_label._last_loaded_at as timestamptz) as _last_loaded_at
 
     from to_label
     left join texts_labelled
