@@ -1,12 +1,76 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['week_start', 'account_id'],
+        on_schema_change='append_new_columns',
+        meta={'data_tests_recent_column': 'week_start'},
+    )
+}}
+
 -- Each week's value next to the week before and the same ISO week last year, with the
 -- deltas and why a comparison is not like for like (docs block weekly_comparison).
+-- Incremental by week: a build writes the weeks from the Monday of the week
+-- `reprocess_days` before the newest week it holds (the days the daily marts
+-- reprocess, and the weeks after them, whose "week before" they are), reading the
+-- week before and last year's week from all of int_weekly_metrics_filled; plus every
+-- week of an account whose older weeks changed (a count its platform starts or stops
+-- measuring turns its weeks without activity from NULL to 0, or back). A backfill
+-- older than the window, or an edit of the seed metric_lineage, needs
+-- `dbt build --full-refresh`, which gives the same rows.
 {%- set metrics = weekly_comparison_metrics() %}
+{%- if is_incremental() %}
+    {%- set since -%}
+        (select {{ iso_week_start('max(week_start) - ' ~ var('reprocess_days')) }} from {{ this }})
+    {%- endset %}
+{%- endif %}
 
 with
 
 weekly_metrics as (
 
     select * from {{ ref('int_weekly_metrics_filled') }}
+
+),
+
+{% if is_incremental() %}
+
+-- what each account's weeks before the window hold, per metric: now, and as built
+{%- for name, relation in [('held_now', 'weekly_metrics'), ('held_built', this)] %}
+{{ name }} as (
+
+    select
+        account_id,
+        metric,
+        count(value) as values_held,
+        count(*) as row_count
+
+    from {{ relation }}
+    where week_start < {{ since }}
+    group by account_id, metric
+
+),
+{% endfor %}
+
+-- accounts whose weeks before the window changed (rows or values gained or lost)
+accounts_changed as (
+
+    select account_id from (select * from held_now except select * from held_built)
+    union
+    select account_id from (select * from held_built except select * from held_now)
+
+),
+
+{% endif %}
+
+-- the weeks this build writes
+current_weeks as (
+
+    select * from weekly_metrics
+    {% if is_incremental() %}
+    where week_start >= {{ since }}
+        or account_id in (select account_id from accounts_changed)
+    {% endif %}
 
 ),
 
@@ -160,7 +224,7 @@ compared as (
         coalesce(last_year_account_week.days_with_data, 0) as last_year_days_with_data,
         last_year_lineage.api_metrics as last_year_api_metrics
 
-    from weekly_metrics as current_week
+    from current_weeks as current_week
     left join week_lineage as current_lineage
         on current_week.platform = current_lineage.platform
         and current_week.week_start = current_lineage.week_start
