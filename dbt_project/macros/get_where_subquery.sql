@@ -11,8 +11,9 @@
     An incremental build rewrites rows of recent days only (incremental_window:
     `reprocess_days`; comments: the posts of the extraction lookback, a few days), so
     the rows it writes are inside that window; older rows were tested when written.
-    Relationship tests still look the parent up in the whole parent table, and a test's
-    own `where` config is kept (both filters apply).
+    A row whose column is NULL is always tested (so that not_null of that column still
+    bites). Relationship tests still look the parent up in the whole parent table, and
+    a test's own `where` config is kept (both filters apply).
 
     Everything is tested:
     - by `dbt build --full-refresh` (and `dbt test --full-refresh`);
@@ -57,5 +58,6 @@
     {%- else -%}
         {%- set cutoff = '(select max(' ~ column ~ ') from ' ~ relation ~ ') - to_days(' ~ (days | int) ~ ')' -%}
     {%- endif -%}
-    {%- do return(column ~ ' >= ' ~ cutoff) -%}
+    {#- a row without the column is tested (not_null of that very column must see it) -#}
+    {%- do return('(' ~ column ~ ' >= ' ~ cutoff ~ ' or ' ~ column ~ ' is null)') -%}
 {%- endmacro %}

@@ -100,6 +100,16 @@ def test_data_tests_of_large_tables_read_the_days_a_build_writes(built):
     recent = dbt(built, "test", *test, *as_of)
     assert recent.returncode != 0 and "FAIL" in recent.stdout, recent.stdout[-2000:]
 
+    # a row without the scoping column is tested: not_null of that column still bites
+    con = duckdb.connect(str(built.build_db))
+    con.execute(
+        "update marts.fct_comments set created_at = null"
+        " where rowid = (select max(rowid) from marts.fct_comments)"
+    )
+    con.close()
+    missing = dbt(built, "test", "--select", "not_null_fct_comments_created_at", *as_of)
+    assert missing.returncode != 0 and "FAIL 1" in missing.stdout, missing.stdout[-2000:]
+
 
 def test_a_meta_business_suite_export_reaches_the_marts(home, tmp_path):
     """CSV only (no API): import -> load -> dbt build; the marts equal the sandbox truth."""

@@ -122,6 +122,7 @@ labelled as materialized (
 -- one row per comment and value: each of its topics, each of its hashtags (no join
 -- back on the comment: the counts below read these rows only)
 comment_values as (
+{%- for dimension, values in [('topic', 'topics'), ('hashtag', 'hashtags')] %}
 
     select
         hour_index,
@@ -132,70 +133,16 @@ comment_values as (
         like_count,
         _last_loaded_at,
         labelled_at,
-        'topic' as dimension,
-        unnest(topics) as value
+        '{{ dimension }}' as dimension,
+        unnest({{ values }}) as value
 
     from labelled
+    where len({{ values }}) > 0
+    {%- if not loop.last %}
 
     union all
-
-    select
-        hour_index,
-        post_id,
-        platform,
-        author_pseudonym,
-        created_at,
-        like_count,
-        _last_loaded_at,
-        labelled_at,
-        'hashtag' as dimension,
-        unnest(hashtags) as value
-
-    from labelled
-    where len(hashtags) > 0
-
-),
-
--- the counts per UTC hour and per Europe/Paris day: two aggregations, one after the
--- other, rather than one over both granularities (the peak memory of the counts of
--- distinct commenters and posts is that of one)
-{%- set measures %}
-        dimension,
-        value,
-        count(*) as comment_count,
-        count(distinct author_pseudonym) as commenter_count,
-        count(distinct post_id) as post_count,
-        count(distinct platform) as platform_count,
-        sum(like_count) as comment_like_count,
-        min(created_at) as first_comment_at,
-        max(created_at) as last_comment_at,
-        max(_last_loaded_at) as _last_loaded_at,
-        max(labelled_at) as _last_labelled_at
-{%- endset %}
-
-observed as (
-
-    select
-        'hour' as granularity,
-        hours.hour_start as bucket_start,
-        {{- measures }}
-
-    from comment_values
-    inner join hours
-        on comment_values.hour_index = hours.hour_index
-    group by hours.hour_start, dimension, value
-
-    union all
-
-    select
-        'day' as granularity,
-        hours.day_start as bucket_start,
-        {{- measures }}
-
-    from comment_values
-    inner join hours
-        on comment_values.hour_index = hours.hour_index
-    group by hours.day_start, dimension, value
+    {%- endif %}
+{%- endfor %}
 
 ),
 
@@ -219,26 +166,47 @@ hashtag_comment_topics as (
 
 ),
 
--- what a hashtag is about, per bucket: the topic most of its comments have
-hashtag_topic_counts as (
+-- the counts per UTC hour and per Europe/Paris day (hours.hour_start, hours.day_start):
+-- one aggregation per granularity, one after the other, rather than one over both (the
+-- peak memory of the counts of distinct commenters and posts is that of one)
+{%- set granularities = [('hour', 'hour_start'), ('day', 'day_start')] %}
+observed as (
+{%- for granularity, bucket in granularities %}
 
     select
-        'hour' as granularity,
-        hours.hour_start as bucket_start,
-        hashtag_comment_topics.hashtag as value,
-        hashtag_comment_topics.topic,
-        count(*) as comment_count
+        '{{ granularity }}' as granularity,
+        hours.{{ bucket }} as bucket_start,
+        comment_values.dimension,
+        comment_values.value,
+        count(*) as comment_count,
+        count(distinct comment_values.author_pseudonym) as commenter_count,
+        count(distinct comment_values.post_id) as post_count,
+        count(distinct comment_values.platform) as platform_count,
+        sum(comment_values.like_count) as comment_like_count,
+        min(comment_values.created_at) as first_comment_at,
+        max(comment_values.created_at) as last_comment_at,
+        max(comment_values._last_loaded_at) as _last_loaded_at,
+        max(comment_values.labelled_at) as _last_labelled_at
 
-    from hashtag_comment_topics
+    from comment_values
     inner join hours
-        on hashtag_comment_topics.hour_index = hours.hour_index
-    group by hours.hour_start, hashtag_comment_topics.hashtag, hashtag_comment_topics.topic
+        on comment_values.hour_index = hours.hour_index
+    group by hours.{{ bucket }}, comment_values.dimension, comment_values.value
+    {%- if not loop.last %}
 
     union all
+    {%- endif %}
+{%- endfor %}
+
+),
+
+-- what a hashtag is about, per bucket: the topic most of its comments have
+hashtag_topic_counts as (
+{%- for granularity, bucket in granularities %}
 
     select
-        'day' as granularity,
-        hours.day_start as bucket_start,
+        '{{ granularity }}' as granularity,
+        hours.{{ bucket }} as bucket_start,
         hashtag_comment_topics.hashtag as value,
         hashtag_comment_topics.topic,
         count(*) as comment_count
@@ -246,7 +214,12 @@ hashtag_topic_counts as (
     from hashtag_comment_topics
     inner join hours
         on hashtag_comment_topics.hour_index = hours.hour_index
-    group by hours.day_start, hashtag_comment_topics.hashtag, hashtag_comment_topics.topic
+    group by hours.{{ bucket }}, hashtag_comment_topics.hashtag, hashtag_comment_topics.topic
+    {%- if not loop.last %}
+
+    union all
+    {%- endif %}
+{%- endfor %}
 
 ),
 

@@ -4,6 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='comment_id',
         on_schema_change='append_new_columns',
+        meta={'data_tests_recent_column': 'labelled_at'},
     )
 }}
 
