@@ -16,7 +16,7 @@
     a test's own `where` config is kept (both filters apply).
 
     Everything is tested:
-    - by `dbt build --full-refresh` (and `dbt test --full-refresh`);
+    - by `dbt build --full-refresh` (also of a test node alone: `--select <test>`);
     - with `--vars '{data_tests_recent_days: 0}'`;
     - for models without the meta key.
 #}
