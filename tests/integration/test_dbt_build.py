@@ -103,8 +103,7 @@ def test_data_tests_of_large_tables_read_the_days_a_build_writes(built):
     # a row without the scoping column is tested: not_null of that column still bites
     con = duckdb.connect(str(built.build_db))
     con.execute(
-        "update marts.fct_comments set created_at = null"
-        " where rowid = (select max(rowid) from marts.fct_comments)"
+        "update marts.fct_comments set created_at = null where rowid = (select max(rowid) from marts.fct_comments)"
     )
     con.close()
     missing = dbt(built, "test", "--select", "not_null_fct_comments_created_at", *as_of)

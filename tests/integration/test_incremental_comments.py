@@ -36,6 +36,7 @@ KEYS = {
     **dict.fromkeys(TRENDS, TREND_KEY),
     BRIDGE: ("comment_id", "topic"),
 }
+COMPARED = (*TABLES, *TRENDS, BRIDGE)
 PARIS = ZoneInfo("Europe/Paris")
 # move with every extraction (the latest wins) and load (the watermarks)
 LOAD_COLUMNS = {"_extracted_at", "_last_loaded_at", "loaded_at"}
@@ -46,7 +47,7 @@ def snapshot(settings: Settings) -> dict[str, dict]:
     """Every row of each table of the chain, by comment_id (the trends: by bucket and value)."""
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         tables = {}
-        for table in (*TABLES, *TRENDS, BRIDGE):
+        for table in COMPARED:
             cursor = con.execute(f"select * from {table}")
             names = [d[0] for d in cursor.description]
             rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
@@ -59,7 +60,7 @@ def snapshot(settings: Settings) -> dict[str, dict]:
 def differences(a: dict[str, dict[str, dict]], b: dict[str, dict[str, dict]]) -> list[tuple]:
     """(table, comment_id, column, a's value, b's value) where the states differ, a few."""
     found = []
-    for table in (*TABLES, *TRENDS, BRIDGE):
+    for table in COMPARED:
         for key in sorted(set(a[table]) | set(b[table]), key=repr):
             ra, rb = a[table].get(key, {}), b[table].get(key, {})
             found += [
@@ -127,7 +128,7 @@ def runs(tmp_path_factory) -> dict:
 
 def test_daily_builds_equal_a_full_refresh(runs):
     incremental, full = runs["backfill"], runs["full_refresh"]
-    for table in (*TABLES, *TRENDS, BRIDGE):
+    for table in COMPARED:
         assert incremental[table], f"{table}: no row"
         assert incremental[table] == full[table], (table, differences(incremental, full))
     # every platform has comments, replies of the account answer some of them

@@ -22,8 +22,9 @@
 -- whose text is gone is not selected, so delete+insert leaves its row as it was.
 -- Only the comments loaded since the newest load this table holds
 -- (`_last_loaded_at`) are compared (a new comment or an edited text comes with a
--- load), unless the newest labelling ran under other rules: then every comment is. full_refresh=false: `dbt build --full-refresh` would otherwise
--- recompute purged comments from NULL (question false, topic autre, not abusive).
+-- load), unless the newest labelling ran under other rules: then every comment is.
+-- full_refresh=false: `dbt build --full-refresh` would otherwise recompute purged
+-- comments from NULL (question false, topic autre, not abusive).
 -- The UDFs (socialpulse.dbt_udfs) read the lexicon and the taxonomy files themselves;
 -- the refs keep the seeds built before this model, for lineage.
 -- depends_on: {{ ref('abuse_lexicon') }}
@@ -51,10 +52,7 @@ comments as (
 
     from {{ ref('int_comments_unioned') }}
     {% if is_incremental() and '_last_loaded_at' in existing %}
-    where _last_loaded_at > (
-            select coalesce(max(_last_loaded_at), '-infinity'::timestamptz)
-            from {{ this }}
-        )
+    where true {{ loaded_after_watermark('_last_loaded_at') }}
         or (select arg_max(labelling_version, labelled_at) from {{ this }})
             is distinct from sp_labelling_version()
     {% endif %}
