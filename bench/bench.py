@@ -135,8 +135,16 @@ def step_publish(home: Path, arg: dict) -> dict:
 
     s = _settings()
     ds = date.fromisoformat(arg["loaded"]["max_ds"])
-    report = publish(s.build_db, s.serving_db, ds=ds, run_id="bench", exports_dir=s.exports_dir)
-    return {"rows": sum(report.tables.values()), "tables": len(report.tables)}
+    report = publish(
+        s.build_db, s.serving_db, ds=ds, run_id="bench", exports_dir=s.exports_dir, memory_limit=s.duckdb_memory_limit
+    )
+    changed = sum(c != "unchanged" for c in report.changes.values())
+    return {
+        "rows": sum(report.tables.values()),
+        "tables": len(report.tables),
+        "changed": changed,
+        "written": report.rows_written,
+    }
 
 
 def step_floor(home: Path, arg: dict) -> dict:
@@ -356,6 +364,8 @@ class ScaleRun:
             else:
                 out, sec, peak = child_step(name, home, {"loaded": loaded}, env)
                 note = f"{out['targets']} targets" if "targets" in out else f"{out['tables']} tables"
+                if "written" in out:
+                    note += f", {out['changed']} changed, {out['written']:,} rows written"
                 if out.get("failures"):
                     note += f", {len(out['failures'])} FAILED"
                     self.facts.setdefault("audit_failures", []).extend(out["failures"])

@@ -200,11 +200,16 @@ with DAG(
 
         ds = date.fromisoformat(loaded["max_ds"]) if loaded.get("max_ds") else None
         report = publish_warehouse(
-            SETTINGS.build_db, SETTINGS.serving_db, ds=ds, run_id=run_id, exports_dir=SETTINGS.exports_dir
+            SETTINGS.build_db,
+            SETTINGS.serving_db,
+            ds=ds,
+            run_id=run_id,
+            exports_dir=SETTINGS.exports_dir,
+            memory_limit=SETTINGS.duckdb_memory_limit,
         )
         print(report.summary())
         print(f"serving database: {SETTINGS.serving_db} (open it read-only)")
-        return {"serving_db": str(SETTINGS.serving_db), "tables": report.tables}
+        return {"serving_db": str(SETTINGS.serving_db), "tables": report.tables, "changes": report.changes}
 
     @task(pool=DUCKDB_WRITER_POOL)
     def dbt_docs() -> str:

@@ -90,7 +90,14 @@ def publish(ds: Annotated[str, typer.Option(help="as-of date recorded in marts._
 
     settings = get_settings()
     day = date.fromisoformat(ds) if ds else datetime.now(UTC).date()
-    report = do_publish(settings.build_db, settings.serving_db, ds=day, run_id="cli", exports_dir=settings.exports_dir)
+    report = do_publish(
+        settings.build_db,
+        settings.serving_db,
+        ds=day,
+        run_id="cli",
+        exports_dir=settings.exports_dir,
+        memory_limit=settings.duckdb_memory_limit,
+    )
     typer.echo(report.summary())
 
 

@@ -6,6 +6,16 @@ BI tools and analysts (who open it read-only) see yesterday's complete warehouse
 today's, never a mix; a failed build or audit never reaches this function, and the
 previous file stays. Parquet exports of the marts are replaced the same way.
 
+A daily publish writes what changed, not every mart: the temporary file starts as a
+copy of the served one, and each mart is brought to the build's content by rows. Rows
+are compared by their hash (`hash(*columns(*))`), as a multiset: a table whose count
+and hash sum match is left as it is; otherwise the rows whose hash is in one side and
+not (as often) in the other are deleted and inserted; a table more than half rewritten,
+or whose columns changed, is copied whole. Only the tables that changed are exported
+again. The first publish, and one whose served file has more than
+`COMPACT_FREE_RATIO` of free blocks (space left by deleted rows) and more than 64 MiB,
+copies every mart into a fresh file.
+
 `republish` replaces only some tables, keeping every other one exactly as it was
 published: the hourly veille publishes the comment marts it rebuilt (the others stay
 as the last audited daily build left them), and the retention purge rewrites the
@@ -16,25 +26,49 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
 SERVED_SCHEMAS = ("marts",)
+PUBLISHED = "marts._published"
+# past this share of free blocks in the served file, and this many (of 256 KiB: 64 MiB),
+# publish writes a fresh one
+COMPACT_FREE_RATIO = 0.25
+COMPACT_MIN_FREE_BLOCKS = 256
+# a table whose changed rows are more than this share of it is copied whole
+REWRITE_RATIO = 0.5
 
 
 @dataclass
 class PublishReport:
     serving_db: Path
     tables: dict[str, int]
+    # what publish did to each table: "copied" (fresh file), "unchanged",
+    # "-D +I rows", "rewritten", "new", "dropped"
+    changes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rows_written(self) -> int:
+        """Rows publish wrote into the serving database: inserted ones, and whole tables copied."""
+        written = 0
+        for table, change in self.changes.items():
+            if change.endswith(" rows"):
+                written += int(change.split("+")[1].split()[0])
+            elif change not in ("unchanged", "dropped"):
+                written += self.tables.get(table, 0)
+        return written
 
     def summary(self) -> str:
         rows = ", ".join(f"{t}={n}" for t, n in sorted(self.tables.items()))
-        return f"published {self.serving_db.name}: {rows}"
+        changed = {t: c for t, c in sorted(self.changes.items()) if c != "unchanged"}
+        how = "; ".join(f"{t} {c}" for t, c in changed.items()) or "no table changed"
+        return f"published {self.serving_db.name}: {rows} ({how})"
 
 
 def _quote(path: Path) -> str:
@@ -56,33 +90,139 @@ def _sweep_temps(final: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
+def _start_from_served(serving_db: Path, tmp: Path, *, compact: bool) -> bool:
+    """Copy the served file to `tmp` when there is one to start from; False: start empty.
+
+    A served file with a WAL beside it was not closed by a publish (which checkpoints
+    before its rename) and is not copied. With `compact`, a file whose free blocks are
+    more than COMPACT_FREE_RATIO of it is not copied either: starting empty writes it
+    without the space of the rows deleted by earlier publishes."""
+    if not serving_db.exists() or Path(f"{serving_db}.wal").exists():
+        return False
+    if compact:
+        con = duckdb.connect(str(serving_db), read_only=True)
+        try:
+            free, total = con.execute(
+                "select free_blocks, total_blocks from pragma_database_size() where database_name = current_database()"
+            ).fetchone()
+        finally:
+            con.close()
+        if free > COMPACT_MIN_FREE_BLOCKS and free > COMPACT_FREE_RATIO * total:
+            return False
+    shutil.copyfile(serving_db, tmp)
+    return True
+
+
+def _connect(path: Path, memory_limit: str | None) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), config={"memory_limit": memory_limit} if memory_limit else {})
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    schemas = ", ".join(repr(s) for s in SERVED_SCHEMAS)
+    return [
+        f"{r[0]}.{r[1]}"
+        for r in con.execute(
+            "select table_schema, table_name from information_schema.tables where table_catalog = ? "
+            f"and table_type = 'BASE TABLE' and table_schema in ({schemas}) order by 1, 2",
+            [catalog],
+        ).fetchall()
+    ]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str, qualified: str) -> list[tuple[str, str]]:
+    schema, name = qualified.split(".")
+    return con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
+        [catalog, schema, name],
+    ).fetchall()
+
+
+def _sync(con: duckdb.DuckDBPyConnection, qualified: str, source: str) -> str:
+    """Bring table `qualified` of the default catalog to the rows of `source.qualified`."""
+    src = f"{source}.{qualified}"
+    if _columns(con, con.execute("select current_database()").fetchone()[0], qualified) != _columns(
+        con, source, qualified
+    ):
+        con.execute(f"create or replace table {qualified} as select * from {src}")
+        return "rewritten"
+    fingerprint = "select count(*), sum(hash(*columns(*))::hugeint) from {}"
+    if con.execute(fingerprint.format(qualified)).fetchone() == con.execute(fingerprint.format(src)).fetchone():
+        return "unchanged"
+    # hashes whose count differs: every row with one of them is deleted and inserted
+    con.execute(
+        "create or replace temp table _publish_diff as "
+        f"with new as (select hash(*columns(*)) as h, count(*) as n from {src} group by all), "
+        f"old as (select hash(*columns(*)) as h, count(*) as n from {qualified} group by all) "
+        "select h, new.n as new_n, old.n as old_n from new full join old using (h) "
+        "where new.n is distinct from old.n"
+    )
+    try:
+        inserted, deleted = con.execute(
+            "select coalesce(sum(new_n), 0), coalesce(sum(old_n), 0) from _publish_diff"
+        ).fetchone()
+        size = con.execute(f"select count(*) from {src}").fetchone()[0]
+        if inserted > REWRITE_RATIO * size:
+            con.execute(f"create or replace table {qualified} as select * from {src}")
+            return "rewritten"
+        con.execute(
+            f"delete from {qualified} where rowid in (select rowid from {qualified} "
+            "where hash(*columns(*)) in (select h from _publish_diff where old_n is not null))"
+        )
+        con.execute(
+            f"insert into {qualified} select * from {src} "
+            "where hash(*columns(*)) in (select h from _publish_diff where new_n is not null)"
+        )
+        return f"-{deleted} +{inserted} rows"
+    finally:
+        con.execute("drop table _publish_diff")
+
+
 def publish(
-    build_db: Path, serving_db: Path, *, ds: date, run_id: str, exports_dir: Path | None = None
+    build_db: Path,
+    serving_db: Path,
+    *,
+    ds: date,
+    run_id: str,
+    exports_dir: Path | None = None,
+    memory_limit: str | None = None,
 ) -> PublishReport:
+    """The build database's marts as the new serving database (see the module's doc).
+
+    `memory_limit` (DuckDB's, e.g. "4GB"; None: DuckDB's default) bounds the row
+    comparison, which spills to disk past it."""
     if not build_db.exists():
         raise FileNotFoundError(f"{build_db}: build database missing; run load and dbt first")
     serving_db.parent.mkdir(parents=True, exist_ok=True)
     _sweep_temps(serving_db)
     tmp = _temp_name(serving_db)
     tables: dict[str, int] = {}
+    changes: dict[str, str] = {}
     try:
-        con = duckdb.connect(str(tmp))
+        incremental = _start_from_served(serving_db, tmp, compact=True)
+        con = _connect(tmp, memory_limit)
         try:
             con.execute(f"attach '{_quote(build_db)}' as build (read_only)")
-            found = con.execute(
-                "select table_schema, table_name from information_schema.tables "
-                "where table_catalog = 'build' and table_type = 'BASE TABLE' and table_schema in "
-                f"({', '.join(repr(s) for s in SERVED_SCHEMAS)}) order by 1, 2"
-            ).fetchall()
+            found = _tables(con, "build")
             if not found:
                 raise RuntimeError(f"{build_db}: no tables in schemas {SERVED_SCHEMAS}; nothing to publish")
+            served = set(_tables(con, con.execute("select current_database()").fetchone()[0]))
             con.execute("begin transaction")
-            for schema, name in found:
+            for schema in SERVED_SCHEMAS:
                 con.execute(f"create schema if not exists {schema}")
-                con.execute(f"create table {schema}.{name} as select * from build.{schema}.{name}")
-                tables[f"{schema}.{name}"] = con.execute(f"select count(*) from {schema}.{name}").fetchone()[0]
+            for qualified in found:
+                if qualified in served:
+                    changes[qualified] = _sync(con, qualified, "build")
+                else:
+                    con.execute(f"create table {qualified} as select * from build.{qualified}")
+                    changes[qualified] = "new" if incremental else "copied"
+                tables[qualified] = con.execute(f"select count(*) from {qualified}").fetchone()[0]
+            for qualified in sorted(served - set(found) - {PUBLISHED}):
+                con.execute(f"drop table {qualified}")
+                changes[qualified] = "dropped"
             con.execute(
-                "create table marts._published as select ?::date as ds, ?::varchar as run_id, now() as published_at",
+                f"create or replace table {PUBLISHED} as "
+                "select ?::date as ds, ?::varchar as run_id, now() as published_at",
                 [ds, run_id],
             )
             con.execute("commit")
@@ -98,8 +238,8 @@ def publish(
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
 
     if exports_dir is not None:
-        export_parquet(serving_db, exports_dir, tables)
-    return PublishReport(serving_db, tables)
+        _export_changed(serving_db, exports_dir, changes)
+    return PublishReport(serving_db, tables, changes)
 
 
 def republish(
@@ -109,6 +249,7 @@ def republish(
     tables: Iterable[str] = (),
     edit: Callable[[duckdb.DuckDBPyConnection], Iterable[str]] | None = None,
     exports_dir: Path | None = None,
+    memory_limit: str | None = None,
 ) -> PublishReport:
     """A new serving database: the current one, with `tables` (``marts.<name>``) taken
     from `build_db` and then `edit` applied; renamed over the old one atomically.
@@ -128,45 +269,43 @@ def republish(
     _sweep_temps(serving_db)
     tmp = _temp_name(serving_db)
     report: dict[str, int] = {}
+    changes: dict[str, str] = {}
     try:
-        con = duckdb.connect(str(tmp))
+        copied = _start_from_served(serving_db, tmp, compact=False)
+        con = _connect(tmp, memory_limit)
         try:
-            schemas = ", ".join(repr(s) for s in SERVED_SCHEMAS)
-            served: list[tuple[str, str]] = []
+            here = con.execute("select current_database()").fetchone()[0]
             attached: list[str] = []
-            if serving_db.exists():
+            if not copied and serving_db.exists():
+                # a served file that could not be copied as it is: attach it, copy its tables
                 con.execute(f"attach '{_quote(serving_db)}' as served (read_only)")
                 attached.append("served")
-                served = con.execute(
-                    "select table_schema, table_name from information_schema.tables where table_catalog = 'served' "
-                    f"and table_type = 'BASE TABLE' and table_schema in ({schemas}) order by 1, 2"
-                ).fetchall()
             built: set[str] = set()
             if wanted:
                 if build_db is None or not build_db.exists():
                     raise FileNotFoundError(f"{build_db}: build database missing; nothing to republish from")
                 con.execute(f"attach '{_quote(build_db)}' as build (read_only)")
                 attached.append("build")
-                built = {
-                    f"{r[0]}.{r[1]}"
-                    for r in con.execute(
-                        "select table_schema, table_name from information_schema.tables where table_catalog = 'build' "
-                        f"and table_type = 'BASE TABLE' and table_schema in ({schemas})"
-                    ).fetchall()
-                }
+                built = set(_tables(con, "build"))
             con.execute("begin transaction")
             for schema in SERVED_SCHEMAS:
                 con.execute(f"create schema if not exists {schema}")
-            replaced = set(wanted) & built
-            for schema, name in served:
-                if f"{schema}.{name}" not in replaced:
-                    con.execute(f"create table {schema}.{name} as select * from served.{schema}.{name}")
+            if "served" in attached:
+                for qualified in _tables(con, "served"):
+                    con.execute(f"create table {qualified} as select * from served.{qualified}")
+            served = set(_tables(con, here))
             for qualified in wanted:
-                if qualified in replaced:
+                if qualified not in built:
+                    continue
+                if qualified in served:
+                    changes[qualified] = _sync(con, qualified, "build")
+                else:
                     con.execute(f"create table {qualified} as select * from build.{qualified}")
-                    report[qualified] = con.execute(f"select count(*) from {qualified}").fetchall()[0][0]
+                    changes[qualified] = "new"
+                report[qualified] = con.execute(f"select count(*) from {qualified}").fetchone()[0]
             for qualified in edit(con) if edit else ():
-                report[qualified] = con.execute(f"select count(*) from {qualified}").fetchall()[0][0]
+                changes[qualified] = "edited"
+                report[qualified] = con.execute(f"select count(*) from {qualified}").fetchone()[0]
             con.execute("commit")
             for catalog in attached:
                 con.execute(f"detach {catalog}")
@@ -180,17 +319,33 @@ def republish(
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
 
-    if exports_dir is not None and report:
-        export_parquet(serving_db, exports_dir, report)
-    return PublishReport(serving_db, report)
+    if exports_dir is not None:
+        _export_changed(serving_db, exports_dir, changes)
+    return PublishReport(serving_db, report, changes)
 
 
-def export_parquet(serving_db: Path, exports_dir: Path, tables: dict[str, int]) -> None:
+def _export_path(exports_dir: Path, qualified: str) -> Path:
+    return exports_dir / f"{qualified.split('.')[-1]}.parquet"
+
+
+def _export_changed(serving_db: Path, exports_dir: Path, changes: dict[str, str]) -> None:
+    """Export the tables that changed or have no export yet; remove those of dropped tables."""
+    stale: list[str] = []
+    for qualified, change in changes.items():
+        path = _export_path(exports_dir, qualified)
+        if change == "dropped":
+            path.unlink(missing_ok=True)
+        elif change != "unchanged" or not path.exists():
+            stale.append(qualified)
+    export_parquet(serving_db, exports_dir, stale)
+
+
+def export_parquet(serving_db: Path, exports_dir: Path, tables: Iterable[str]) -> None:
     exports_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(serving_db), read_only=True)
     try:
         for qualified in tables:
-            final = exports_dir / f"{qualified.split('.')[-1]}.parquet"
+            final = _export_path(exports_dir, qualified)
             _sweep_temps(final)
             tmp = _temp_name(final)
             try:

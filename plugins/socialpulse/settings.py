@@ -127,6 +127,11 @@ class Settings:
         (socialpulse.quality), so memory stays bounded whatever the load."""
         return _positive_int("SOCIALPULSE_AUDIT_CHUNK_ROWS", 500_000, unit="rows")
 
+    @property
+    def duckdb_memory_limit(self) -> str:
+        """DuckDB's memory limit for the build and the publish (past it, DuckDB spills to disk)."""
+        return os.environ.get("SOCIALPULSE_DUCKDB_MEMORY_LIMIT", "").strip() or "4GB"
+
     def base_url(self, platform: str) -> str:
         """API base URL of a platform: the sandbox unless SOCIALPULSE_<P>_BASE_URL says otherwise."""
         override = os.environ.get(f"SOCIALPULSE_{platform.upper()}_BASE_URL")

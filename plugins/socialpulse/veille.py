@@ -153,6 +153,7 @@ def publish_veille(settings: Settings) -> dict[str, int]:
         build_db=settings.build_db,
         tables=[f"marts.{m}" for m in VEILLE_MARTS],
         exports_dir=settings.exports_dir,
+        memory_limit=settings.duckdb_memory_limit,
     )
     missing = sorted(set(VEILLE_MARTS) - {t.split(".", 1)[1] for t in report.tables})
     if missing:

@@ -110,6 +110,117 @@ def test_publish_replaces_serving_atomically_and_keeps_it_on_failure(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build.duckdb", "exports", "warehouse.duckdb"]
 
 
+def _sql(db, *statements):
+    con = duckdb.connect(str(db))
+    try:
+        for statement in statements:
+            con.execute(statement)
+    finally:
+        con.close()
+
+
+def _differences(serving, build):
+    """Per served or built table: rows of one not in the other (as multisets), and whether the columns match."""
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        con.execute(f"attach '{build}' as build (read_only)")
+        names = {
+            catalog: {
+                r[0]
+                for r in con.execute(
+                    "select table_name from information_schema.tables where table_catalog = ? "
+                    "and table_schema = 'marts' and table_name <> '_published'",
+                    [catalog],
+                ).fetchall()
+            }
+            for catalog in ("warehouse", "build")
+        }
+        assert names["warehouse"] == names["build"]
+        found = {}
+        for name in sorted(names["build"]):
+            columns = [
+                con.execute(f"select * from {c}.marts.{name} limit 0").description for c in ("warehouse", "build")
+            ]
+            served_only, built_only = (
+                con.execute(
+                    f"select count(*) from (from {a}.marts.{name} except all from {b}.marts.{name})"
+                ).fetchone()[0]
+                for a, b in (("warehouse", "build"), ("build", "warehouse"))
+            )
+            found[name] = (columns[0] == columns[1], served_only, built_only)
+        return found
+    finally:
+        con.close()
+
+
+def test_a_daily_publish_writes_the_rows_that_changed_and_serves_exactly_the_build(tmp_path):
+    build, serving, exports = tmp_path / "build.duckdb", tmp_path / "warehouse.duckdb", tmp_path / "exports"
+    _sql(
+        build,
+        "create schema marts",
+        "create table marts.fct_a as select range as id, range % 7 as v, 'text ' || range as s from range(1000)",
+        "create table marts.fct_b as select range as id, date '2026-01-01' + range::int as d from range(50)",
+        "create table marts.rpt_dup as select 1 as k, 'same' as s from range(3) "
+        "union all select range + 2, 'other' from range(10)",
+        "create table marts.fct_c as select range as id from range(10)",
+        "create table marts.fct_gone as select 1 as id",
+        "create table marts.fct_all as select range as id, 0 as v from range(100)",
+    )
+    first = publish(build, serving, ds=date(2026, 11, 19), run_id="r1", exports_dir=exports)
+    assert set(first.changes.values()) == {"copied"}
+    untouched = (exports / "fct_b.parquet").stat().st_mtime_ns
+
+    _sql(
+        build,
+        "update marts.fct_a set v = -1 where id in (3, 500, 999)",
+        "delete from marts.fct_a where id in (10, 11)",
+        "insert into marts.fct_a select range, 1, null from range(1000, 1004)",
+        "delete from marts.rpt_dup where rowid = (select min(rowid) from marts.rpt_dup where k = 1)",
+        "alter table marts.fct_c add column note varchar",
+        "drop table marts.fct_gone",
+        "create table marts.fct_new as select 42 as id",
+        "update marts.fct_all set v = 1 where id < 90",
+    )
+    second = publish(build, serving, ds=date(2026, 11, 20), run_id="r2", exports_dir=exports)
+    assert second.changes == {
+        "marts.fct_a": "-5 +7 rows",  # 3 updated (each deleted and inserted), 2 deleted, 4 inserted
+        "marts.fct_b": "unchanged",
+        "marts.rpt_dup": "-3 +2 rows",  # three copies of a row became two
+        "marts.fct_c": "rewritten",  # its columns changed
+        "marts.fct_gone": "dropped",
+        "marts.fct_new": "new",
+        "marts.fct_all": "rewritten",  # 90 of its 100 rows changed
+    }
+    assert second.tables == {
+        "marts.fct_a": 1002,
+        "marts.fct_b": 50,
+        "marts.rpt_dup": 12,
+        "marts.fct_c": 10,
+        "marts.fct_new": 1,
+        "marts.fct_all": 100,
+    }
+    assert second.rows_written == 7 + 2 + 10 + 1 + 100
+    assert all(same == (True, 0, 0) for same in _differences(serving, build).values()), _differences(serving, build)
+    con = duckdb.connect(str(serving), read_only=True)
+    assert con.execute("select ds, run_id from marts._published").fetchall() == [(date(2026, 11, 20), "r2")]
+    con.close()
+
+    # only the tables that changed are exported again; a dropped table's export goes
+    assert (exports / "fct_b.parquet").stat().st_mtime_ns == untouched
+    assert not (exports / "fct_gone.parquet").exists()
+    con = duckdb.connect()
+    for name, count in second.tables.items():
+        table = name.split(".")[1]
+        assert con.execute(f"select count(*) from '{exports / table}.parquet'").fetchone()[0] == count, table
+    assert con.execute(f"select count(*) from '{exports}/fct_a.parquet' where v = -1").fetchone()[0] == 3
+    con.close()
+
+    third = publish(build, serving, ds=date(2026, 11, 21), run_id="r3", exports_dir=exports)
+    assert set(third.changes.values()) == {"unchanged"}
+    assert third.rows_written == 0
+    assert all(same == (True, 0, 0) for same in _differences(serving, build).values())
+
+
 def test_api_and_csv_files_of_one_account_day_stand_side_by_side(tmp_path):
     landing, db = tmp_path / "landing", tmp_path / "build.duckdb"
     day = date(2026, 11, 18)
@@ -219,3 +330,35 @@ def test_a_ds_directory_changed_a_moment_ago_is_listed_again_next_time(tmp_path)
     os.utime(f2.parent, ns=(mtime, mtime))  # the same tick: the mtime did not move
     assert load_landing(db, landing).files_loaded == 1
     assert [r[2] for r in rows(db)] == [10, 20]
+
+
+def test_a_publish_writes_a_fresh_file_once_deleted_rows_left_a_quarter_of_it_free(tmp_path):
+    build, serving = tmp_path / "build.duckdb", tmp_path / "warehouse.duckdb"
+    _sql(
+        build,
+        "create schema marts",
+        # about 100 MB that compresses badly
+        "create table marts.fct_big as select range as id, md5(range::varchar) || md5((range + 1)::varchar) as s "
+        "from range(3000000)",
+        "create table marts.fct_small as select 1 as id",
+    )
+
+    def free_and_total():
+        con = duckdb.connect(str(serving), read_only=True)
+        try:
+            return con.execute("select free_blocks, total_blocks from pragma_database_size()").fetchone()
+        finally:
+            con.close()
+
+    publish(build, serving, ds=date(2026, 11, 19), run_id="r1")
+    _sql(build, "drop table marts.fct_big")
+    dropped = publish(build, serving, ds=date(2026, 11, 20), run_id="r2")
+    assert dropped.changes == {"marts.fct_small": "unchanged", "marts.fct_big": "dropped"}
+    free, total = free_and_total()
+    assert free > 256 and free > total / 4, (free, total)  # the copy kept the dropped table's blocks, now free
+    size = serving.stat().st_size
+
+    compacted = publish(build, serving, ds=date(2026, 11, 21), run_id="r3")
+    assert compacted.changes == {"marts.fct_small": "copied"}
+    assert free_and_total()[0] == 0
+    assert serving.stat().st_size < size / 10
