@@ -10,6 +10,7 @@ import pytest
 from socialpulse.landing import Partition, write_partition
 from socialpulse.load import LoadError, load_landing
 from socialpulse.publish import publish
+from tests.plugins._db_helpers import run_sql
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
@@ -110,15 +111,6 @@ def test_publish_replaces_serving_atomically_and_keeps_it_on_failure(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build.duckdb", "exports", "warehouse.duckdb"]
 
 
-def _sql(db, *statements):
-    con = duckdb.connect(str(db))
-    try:
-        for statement in statements:
-            con.execute(statement)
-    finally:
-        con.close()
-
-
 def _differences(serving, build):
     """Per served or built table: rows of one not in the other (as multisets), and whether the columns match."""
     con = duckdb.connect(str(serving), read_only=True)
@@ -155,31 +147,35 @@ def _differences(serving, build):
 
 def test_a_daily_publish_writes_the_rows_that_changed_and_serves_exactly_the_build(tmp_path):
     build, serving, exports = tmp_path / "build.duckdb", tmp_path / "warehouse.duckdb", tmp_path / "exports"
-    _sql(
+    run_sql(
         build,
-        "create schema marts",
-        "create table marts.fct_a as select range as id, range % 7 as v, 'text ' || range as s from range(1000)",
-        "create table marts.fct_b as select range as id, date '2026-01-01' + range::int as d from range(50)",
-        "create table marts.rpt_dup as select 1 as k, 'same' as s from range(3) "
-        "union all select range + 2, 'other' from range(10)",
-        "create table marts.fct_c as select range as id from range(10)",
-        "create table marts.fct_gone as select 1 as id",
-        "create table marts.fct_all as select range as id, 0 as v from range(100)",
+        [
+            "create schema marts",
+            "create table marts.fct_a as select range as id, range % 7 as v, 'text ' || range as s from range(1000)",
+            "create table marts.fct_b as select range as id, date '2026-01-01' + range::int as d from range(50)",
+            "create table marts.rpt_dup as select 1 as k, 'same' as s from range(3) "
+            "union all select range + 2, 'other' from range(10)",
+            "create table marts.fct_c as select range as id from range(10)",
+            "create table marts.fct_gone as select 1 as id",
+            "create table marts.fct_all as select range as id, 0 as v from range(100)",
+        ],
     )
     first = publish(build, serving, ds=date(2026, 11, 19), run_id="r1", exports_dir=exports)
     assert set(first.changes.values()) == {"copied"}
     untouched = (exports / "fct_b.parquet").stat().st_mtime_ns
 
-    _sql(
+    run_sql(
         build,
-        "update marts.fct_a set v = -1 where id in (3, 500, 999)",
-        "delete from marts.fct_a where id in (10, 11)",
-        "insert into marts.fct_a select range, 1, null from range(1000, 1004)",
-        "delete from marts.rpt_dup where rowid = (select min(rowid) from marts.rpt_dup where k = 1)",
-        "alter table marts.fct_c add column note varchar",
-        "drop table marts.fct_gone",
-        "create table marts.fct_new as select 42 as id",
-        "update marts.fct_all set v = 1 where id < 90",
+        [
+            "update marts.fct_a set v = -1 where id in (3, 500, 999)",
+            "delete from marts.fct_a where id in (10, 11)",
+            "insert into marts.fct_a select range, 1, null from range(1000, 1004)",
+            "delete from marts.rpt_dup where rowid = (select min(rowid) from marts.rpt_dup where k = 1)",
+            "alter table marts.fct_c add column note varchar",
+            "drop table marts.fct_gone",
+            "create table marts.fct_new as select 42 as id",
+            "update marts.fct_all set v = 1 where id < 90",
+        ],
     )
     second = publish(build, serving, ds=date(2026, 11, 20), run_id="r2", exports_dir=exports)
     assert second.changes == {
@@ -334,13 +330,15 @@ def test_a_ds_directory_changed_a_moment_ago_is_listed_again_next_time(tmp_path)
 
 def test_a_publish_writes_a_fresh_file_once_deleted_rows_left_a_quarter_of_it_free(tmp_path):
     build, serving = tmp_path / "build.duckdb", tmp_path / "warehouse.duckdb"
-    _sql(
+    run_sql(
         build,
-        "create schema marts",
-        # about 100 MB that compresses badly
-        "create table marts.fct_big as select range as id, md5(range::varchar) || md5((range + 1)::varchar) as s "
-        "from range(3000000)",
-        "create table marts.fct_small as select 1 as id",
+        [
+            "create schema marts",
+            # about 100 MB that compresses badly
+            "create table marts.fct_big as select range as id, md5(range::varchar) || md5((range + 1)::varchar) as s "
+            "from range(3000000)",
+            "create table marts.fct_small as select 1 as id",
+        ],
     )
 
     def free_and_total():
@@ -351,7 +349,7 @@ def test_a_publish_writes_a_fresh_file_once_deleted_rows_left_a_quarter_of_it_fr
             con.close()
 
     publish(build, serving, ds=date(2026, 11, 19), run_id="r1")
-    _sql(build, "drop table marts.fct_big")
+    run_sql(build, ["drop table marts.fct_big"])
     dropped = publish(build, serving, ds=date(2026, 11, 20), run_id="r2")
     assert dropped.changes == {"marts.fct_small": "unchanged", "marts.fct_big": "dropped"}
     free, total = free_and_total()

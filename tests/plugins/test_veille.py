@@ -23,6 +23,7 @@ from socialpulse.load import load_landing
 from socialpulse.publish import republish
 from socialpulse.settings import get_settings
 from tests.conftest import RUN_DS, SANDBOX_TODAY
+from tests.plugins._db_helpers import run_sql
 
 FAST = RetryPolicy(backoff_base=0.05, backoff_max=0.5, pace_max_delay=0.05)
 START = datetime(2026, 11, 19, 22, tzinfo=UTC)  # the hour [22:00, 23:00) of the last full day
@@ -117,15 +118,6 @@ def test_a_rerun_of_the_hour_replaces_its_files_and_the_loader_keeps_one_row_per
     assert load_landing(veille_env.build_db, veille_env.landing_dir, hourly=True).files_loaded == 0
 
 
-def _db(path, statements: list[str]) -> None:
-    con = duckdb.connect(str(path))
-    try:
-        for sql in statements:
-            con.execute(sql)
-    finally:
-        con.close()
-
-
 def _tables(path) -> dict[str, list[tuple]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -139,7 +131,7 @@ def _tables(path) -> dict[str, list[tuple]]:
 
 def test_republish_replaces_only_the_given_marts_and_keeps_the_rest_as_published(settings):
     settings.home.mkdir(parents=True, exist_ok=True)
-    _db(
+    run_sql(
         settings.serving_db,
         [
             "create schema marts",
@@ -148,7 +140,7 @@ def test_republish_replaces_only_the_given_marts_and_keeps_the_rest_as_published
             "create table marts.fct_comments as select 'old' as message",
         ],
     )
-    _db(
+    run_sql(
         settings.build_db,
         [
             "create schema marts",
@@ -209,7 +201,7 @@ def _spike(spike_id: str, value: str = "transports") -> dict:
 def _publish_spikes(serving_db, spikes: list[dict]) -> None:
     """A serving database whose marts.rpt_topic_spikes holds `spikes`."""
     serving_db.parent.mkdir(parents=True, exist_ok=True)
-    _db(
+    run_sql(
         serving_db,
         [
             "create schema if not exists marts",
@@ -240,7 +232,9 @@ class Recorder:
 def _rebuild_build_db(settings) -> None:
     """What a rebuild from scratch leaves: a new build database file, whatever the old one held."""
     settings.build_db.unlink(missing_ok=True)
-    _db(settings.build_db, ["create schema marts", "create table marts.fct_comments as select 'rebuilt' as message"])
+    run_sql(
+        settings.build_db, ["create schema marts", "create table marts.fct_comments as select 'rebuilt' as message"]
+    )
 
 
 def test_rebuilding_the_build_database_does_not_alert_old_spikes_again(settings):
@@ -279,7 +273,7 @@ def test_spikes_alerted_in_the_build_database_are_carried_over_once(settings):
     from socialpulse.veille import alert_new_spikes
 
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
-    _db(
+    run_sql(
         settings.build_db,
         [
             "create schema ops",
