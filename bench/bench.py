@@ -144,6 +144,7 @@ def step_publish(home: Path, arg: dict) -> dict:
         "tables": len(report.tables),
         "changed": changed,
         "written": report.rows_written,
+        "changes": report.changes,  # per mart, kept in the home's bench/publish.out.json
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -90,7 +91,20 @@ def test_published_warehouse_holds_the_day(result):
         with duckdb.connect(str(serving), read_only=True) as con:
             newest = con.execute("select max(report_date) from marts.fct_account_daily").fetchone()[0]
             published = con.execute("select ds from marts._published").fetchone()[0]
+            marts = {
+                f"marts.{r[0]}"
+                for r in con.execute(
+                    "select table_name from information_schema.tables "
+                    "where table_schema = 'marts' and table_name <> '_published'"
+                ).fetchall()
+            }
         assert newest == DAY
         assert published == DAY
+        # the day's publish says what it did to each mart, and wrote at most what it serves
+        out = json.loads((serving.parent / "bench" / "publish.out.json").read_text())
+        assert set(out["changes"]) == marts
+        assert all(re.fullmatch(r"unchanged|rewritten|new|-\d+ \+\d+ rows", c) for c in out["changes"].values())
+        assert out["changed"] == sum(c != "unchanged" for c in out["changes"].values())
+        assert 0 < out["written"] <= out["rows"]
     # the Airflow run published the same day
     assert result["report"]["scales"][0]["airflow"]["published_max_report_date"] == DAY.isoformat()
