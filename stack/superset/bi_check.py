@@ -57,6 +57,9 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+# the browser login posts the form and waits for the redirect: on a 2-core machine
+# running other jobs beside the stack test it once took over 30 s
+LOGIN_TIMEOUT_S = 90
 
 
 class CheckFailed(Exception):
@@ -304,7 +307,7 @@ def screenshot(
         driver.find_element(By.CSS_SELECTOR, '[data-test="username-input"]').send_keys(username)
         driver.find_element(By.CSS_SELECTOR, '[data-test="password-input"]').send_keys(password)
         driver.find_element(By.CSS_SELECTOR, '[data-test="login-button"]').click()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + LOGIN_TIMEOUT_S
         while "/login" in driver.current_url and time.monotonic() < deadline:
             time.sleep(0.5)
         if "/login" in driver.current_url:
