@@ -138,17 +138,17 @@ def _columns(con: duckdb.DuckDBPyConnection, catalog: str, qualified: str) -> li
     ).fetchall()
 
 
-def _sync(con: duckdb.DuckDBPyConnection, qualified: str, source: str) -> str:
-    """Bring table `qualified` of the default catalog to the rows of `source.qualified`."""
+def _sync(con: duckdb.DuckDBPyConnection, here: str, qualified: str, source: str) -> str:
+    """Bring table `qualified` of catalog `here` (the default one) to the rows of `source.qualified`."""
     src = f"{source}.{qualified}"
-    if _columns(con, con.execute("select current_database()").fetchone()[0], qualified) != _columns(
-        con, source, qualified
-    ):
+    if _columns(con, here, qualified) != _columns(con, source, qualified):
         con.execute(f"create or replace table {qualified} as select * from {src}")
         return "rewritten"
     fingerprint = "select count(*), sum(hash(*columns(*))::hugeint) from {}"
-    if con.execute(fingerprint.format(qualified)).fetchone() == con.execute(fingerprint.format(src)).fetchone():
+    new_fingerprint = con.execute(fingerprint.format(src)).fetchone()
+    if con.execute(fingerprint.format(qualified)).fetchone() == new_fingerprint:
         return "unchanged"
+    size = new_fingerprint[0]
     # hashes whose count differs: every row with one of them is deleted and inserted
     con.execute(
         "create or replace temp table _publish_diff as "
@@ -161,7 +161,6 @@ def _sync(con: duckdb.DuckDBPyConnection, qualified: str, source: str) -> str:
         inserted, deleted = con.execute(
             "select coalesce(sum(new_n), 0), coalesce(sum(old_n), 0) from _publish_diff"
         ).fetchone()
-        size = con.execute(f"select count(*) from {src}").fetchone()[0]
         if inserted > REWRITE_RATIO * size:
             con.execute(f"create or replace table {qualified} as select * from {src}")
             return "rewritten"
@@ -206,13 +205,14 @@ def publish(
             found = _tables(con, "build")
             if not found:
                 raise RuntimeError(f"{build_db}: no tables in schemas {SERVED_SCHEMAS}; nothing to publish")
-            served = set(_tables(con, con.execute("select current_database()").fetchone()[0]))
+            here = con.execute("select current_database()").fetchone()[0]
+            served = set(_tables(con, here))
             con.execute("begin transaction")
             for schema in SERVED_SCHEMAS:
                 con.execute(f"create schema if not exists {schema}")
             for qualified in found:
                 if qualified in served:
-                    changes[qualified] = _sync(con, qualified, "build")
+                    changes[qualified] = _sync(con, here, qualified, "build")
                 else:
                     con.execute(f"create table {qualified} as select * from build.{qualified}")
                     changes[qualified] = "new" if incremental else "copied"
@@ -298,7 +298,7 @@ def republish(
                 if qualified not in built:
                     continue
                 if qualified in served:
-                    changes[qualified] = _sync(con, qualified, "build")
+                    changes[qualified] = _sync(con, here, qualified, "build")
                 else:
                     con.execute(f"create table {qualified} as select * from build.{qualified}")
                     changes[qualified] = "new"
