@@ -95,7 +95,7 @@ def step_load(home: Path, _arg: dict) -> dict:
     from socialpulse.token_health import load_health
 
     s = _settings()
-    report = load_landing(s.build_db, s.landing_dir, run_id="bench")
+    report = load_landing(s.build_db, s.landing_dir, run_id="bench", memory_limit=s.duckdb_memory_limit)
     load_health(s.build_db, s, load_accounts(s.config_file))
     loaded = report.as_dict()
     return {"rows": sum(report.rows_by_table.values()), "files": report.files_loaded, "loaded": loaded}

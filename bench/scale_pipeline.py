@@ -95,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     result: dict = {"home": str(home)}
     t0 = time.perf_counter()
-    report = load_landing(settings.build_db, settings.landing_dir, run_id="scale-pipeline")
+    report = load_landing(
+        settings.build_db, settings.landing_dir, run_id="scale-pipeline", memory_limit=settings.duckdb_memory_limit
+    )
     result["load"] = {
         "seconds": round(time.perf_counter() - t0, 1),
         "files_loaded": report.files_loaded,

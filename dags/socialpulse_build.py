@@ -94,7 +94,12 @@ with DAG(
         from socialpulse.load import load_landing
         from socialpulse.token_health import load_health
 
-        report = load_landing(SETTINGS.build_db, SETTINGS.landing_dir, run_id=run_id or "load")
+        report = load_landing(
+            SETTINGS.build_db,
+            SETTINGS.landing_dir,
+            run_id=run_id or "load",
+            memory_limit=SETTINGS.duckdb_memory_limit,
+        )
         print(report.summary())
         # the extract tasks' token state (last successful call, expiry) -> raw.token_health
         load_health(SETTINGS.build_db, SETTINGS, load_accounts(SETTINGS.config_file))

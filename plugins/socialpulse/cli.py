@@ -79,7 +79,8 @@ def load(verbose: bool = False) -> None:
 
     _setup_logging(verbose)
     settings = get_settings()
-    typer.echo(load_landing(settings.build_db, settings.landing_dir).summary())
+    report = load_landing(settings.build_db, settings.landing_dir, memory_limit=settings.duckdb_memory_limit)
+    typer.echo(report.summary())
     load_health(settings.build_db, settings, load_accounts(settings.config_file))
 
 

@@ -239,11 +239,22 @@ def _log_files(con: duckdb.DuckDBPyConnection, files: list[tuple[Partition, str,
 
 
 def load_landing(
-    build_db: Path, landing_dir: Path, *, platform: str | None = None, hourly: bool = False, run_id: str = "load"
+    build_db: Path,
+    landing_dir: Path,
+    *,
+    platform: str | None = None,
+    hourly: bool = False,
+    run_id: str = "load",
+    memory_limit: str | None = None,
 ) -> LoadReport:
+    """Load the landing files that are new or changed since the last load into `raw.*`.
+
+    `memory_limit` (DuckDB's, e.g. "4GB"; None: DuckDB's default of 80% of RAM) bounds
+    what an initial load of a long history holds at once: past it DuckDB spills to disk.
+    """
     report = LoadReport()
     build_db.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(build_db))
+    con = duckdb.connect(str(build_db), config={"memory_limit": memory_limit} if memory_limit else {})
     try:
         con.execute("set timezone = 'UTC'")
         con.execute("create schema if not exists raw")

@@ -16,6 +16,7 @@ are imported inside the functions that need them.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -487,7 +488,54 @@ def _connect(db_path: Path | str) -> duckdb.DuckDBPyConnection:
 
 
 def _read(con: duckdb.DuckDBPyConnection, target: AuditTarget) -> pd.DataFrame:
-    return con.sql(target.query).df()
+    return _frame(con, target.query)
+
+
+def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
+    """The rows of `query` as pandas, with the dtypes of DuckDB's `.df()` (the suites' types),
+    read through Arrow: 5 to 7 times faster on text columns.
+
+    Two deliberate differences: DATE and TIMESTAMP columns arrive as datetime64[ns] (GX
+    compares other datetime units to its bounds value by value in Python, 2.7 s for 500,000
+    rows), and a text column without a value is `str` rather than `object`.
+    Integers and booleans are NumPy's without a null, pandas' nullable ones with, as in `.df()`.
+    """
+    import pyarrow as pa
+
+    table = con.sql(query).arrow().read_all()
+    fields = []
+    for f in table.schema:
+        kind = f.type
+        if pa.types.is_date(kind) or (pa.types.is_timestamp(kind) and kind.tz is None):
+            kind = pa.timestamp("ns")
+        elif pa.types.is_decimal(kind):
+            kind = pa.float64()
+        fields.append(pa.field(f.name, kind))
+    table = table.cast(pa.schema(fields))
+    nullable = _nullable_dtypes()
+    df = table.to_pandas(types_mapper=nullable.get)
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if column.type in nullable and column.null_count == 0:
+            df[name] = df[name].to_numpy(dtype=nullable[column.type].numpy_dtype)
+    return df
+
+
+@functools.cache
+def _nullable_dtypes() -> dict:
+    import pandas as pd
+    import pyarrow as pa
+
+    return {
+        pa.int8(): pd.Int8Dtype(),
+        pa.int16(): pd.Int16Dtype(),
+        pa.int32(): pd.Int32Dtype(),
+        pa.int64(): pd.Int64Dtype(),
+        pa.uint8(): pd.UInt8Dtype(),
+        pa.uint16(): pd.UInt16Dtype(),
+        pa.uint32(): pd.UInt32Dtype(),
+        pa.uint64(): pd.UInt64Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
+    }
 
 
 def _check_targets(targets: Iterable[AuditTarget], definitions: Mapping[str, Any]) -> None:
@@ -595,7 +643,7 @@ def _audit_slices(con, definition, target: AuditTarget, slices: list[str], done)
     merged: dict[tuple[str, str], Failure] = {}
     validation = None
     for query in slices:
-        df = con.sql(query).df()
+        df = _frame(con, query)
         rows += len(df)
         validation = _validate(definition, df, as_of)
         evaluated = len(validation.results)

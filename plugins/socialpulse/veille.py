@@ -76,7 +76,9 @@ def load_hourly(settings: Settings) -> dict:
     """Load every hourly (veille) landing file not loaded yet; daily files are the build DAG's."""
     from socialpulse.load import load_landing
 
-    report = load_landing(settings.build_db, settings.landing_dir, hourly=True)
+    report = load_landing(
+        settings.build_db, settings.landing_dir, hourly=True, memory_limit=settings.duckdb_memory_limit
+    )
     log.info(report.summary())
     return {
         "files_loaded": report.files_loaded,

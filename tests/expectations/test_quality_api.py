@@ -39,6 +39,47 @@ def test_read_batch_is_scoped_and_typed_in_utc(good_build):
     assert str(df["_ds"].dtype).startswith("datetime64")
 
 
+def test_batches_keep_the_dtypes_of_duckdb_df_that_the_suites_check(tmp_path):
+    """Read through Arrow, a batch has `.df()`'s dtypes (the suites' type contract), except
+    DATE and TIMESTAMP in nanoseconds, the unit GX compares to its bounds without a Python loop."""
+    import duckdb
+
+    db = tmp_path / "types.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "create table main_t as select * from (values "
+            "(1::bigint, 1::bigint, 2::integer, null::integer, 1.5::double, 2.25::decimal(10, 2), true, null::boolean, "
+            "date '2026-11-25', timestamp '2026-11-25 10:00', timestamptz '2026-11-25 10:00+00', 'a', null::varchar), "
+            "(2, null, 3, null, null, null, false, null, null, null, null, null, null)"
+            ") as t(a, b, c, d, e, f, g, h, i, j, k, l, m)"
+        )
+    target = AuditTarget(table="main.main_t", suite="unused", where=None, partition_label="all")
+    df = read_batch(db, target)
+    dtypes = {c: str(t) for c, t in df.dtypes.items()}
+    assert dtypes == {
+        "a": "int64",
+        "b": "Int64",
+        "c": "int32",
+        "d": "Int32",
+        "e": "float64",
+        "f": "float64",
+        "g": "bool",
+        "h": "boolean",
+        "i": "datetime64[ns]",
+        "j": "datetime64[ns]",
+        "k": "datetime64[us, UTC]",
+        "l": "str",
+        "m": "str",
+    }
+    with duckdb.connect(str(db), read_only=True) as con:
+        con.execute("set TimeZone = 'UTC'")
+        expected = con.sql(f"select * from ({target.query})").df()
+    for column in ("i", "j"):
+        expected[column] = expected[column].astype("datetime64[ns]")
+    expected["m"] = expected["m"].astype("str")
+    pd.testing.assert_frame_equal(df, expected)
+
+
 def test_read_batch_leaves_the_file_writable_by_others(good_build):
     read_batch(good_build, raw_target("posts"))
     write_raw(good_build, {"posts": raw_frame("posts")})  # no lock left behind
