@@ -702,8 +702,16 @@ def _resolve_as_of(target: AuditTarget, df: pd.DataFrame) -> date | None:
 
 def _result_format() -> dict[str, Any]:
     """COMPLETE: the positions of every offending row, so that the audit schema gets
-    them all; messages quote the first SAMPLE_SIZE of them (see `_offending`)."""
-    return {"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE_SIZE}
+    them all; messages quote the first SAMPLE_SIZE of them (see `_offending`).
+
+    Without the `df.filter(...)` query text of those rows, which nothing reads: GX filters
+    the whole batch once more per column check to write it (6.0 s -> 3.7 s for 500,000
+    rows of `marts.fct_comments`)."""
+    return {
+        "result_format": "COMPLETE",
+        "partial_unexpected_count": SAMPLE_SIZE,
+        "return_unexpected_index_query": False,
+    }
 
 
 def _row_ids(definition: ValidationDefinition, df: pd.DataFrame) -> list[str]:
