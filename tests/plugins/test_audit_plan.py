@@ -70,19 +70,35 @@ def test_nothing_loaded_plans_nothing():
     assert plan_targets({"max_ds": None, "partitions": [], "latest": []}) == {"raw": [], "marts": []}
 
 
-def test_every_mart_suite_is_audited_once_per_platform_or_once_in_all():
-    """No suite of the publish gate left out of the build's audit, and no row audited twice."""
+def test_every_mart_suite_is_audited_by_one_target():
+    """No suite of the publish gate left out of the build's audit, and no row audited twice:
+    a platform-grained mart's target ORs the scopes of every platform loaded."""
     plan = plan_targets(loaded(*((platform, "posts", DS, "k") for platform in sorted(CONNECTORS))))
     counts = Counter(t["table"] for t in plan["marts"])
     gate = {vd["name"] for vd in json.loads(MARTS_CHECKPOINT.read_text())["validation_definitions"]}
     assert len(gate) >= 25
     assert gate <= set(counts), f"suites of the marts checkpoint the build never runs: {sorted(gate - set(counts))}"
-    for table, n in counts.items():
+    assert set(counts.values()) == {1}
+    targets = {t["table"]: t for t in plan["marts"]}
+    for table, target in targets.items():
         platforms = [p for p, scopes in MART_SCOPES.items() if table in scopes]
         assert not (platforms and table in WINDOW_SCOPES), f"{table} is scoped both per platform and in all"
-        assert n == (len(platforms) if platforms else 1), table
+        if platforms:
+            assert target["where"].startswith("(") and target["where"].endswith(")"), table
+            fed = {p for p in CONNECTORS if f"raw.{p}__" in target["where"] or f"platform = '{p}'" in target["where"]}
+            assert fed == set(platforms), table
+            assert target["partition_label"] == f"rows fed by {','.join(sorted(platforms))} ds={DS}"
     # Instagram alone serves age and gender
-    assert counts["marts.fct_audience_daily"] == counts["marts.rpt_youth_audience_monthly"] == 1
+    assert targets["marts.fct_audience_daily"]["partition_label"] == f"rows fed by instagram ds={DS}"
+    assert " or " not in targets["marts.fct_audience_daily"]["where"]
+
+
+def test_a_label_groups_the_platforms_by_the_days_they_loaded():
+    plan = plan_targets(
+        loaded(("x", "posts", "2026-11-18", "k"), ("bluesky", "posts", DS, "k"), ("x", "posts", DS, "k"))
+    )
+    (target,) = [t for t in plan["marts"] if t["table"] == "marts.fct_comments"]
+    assert target["partition_label"] == f"rows fed by bluesky ds={DS}; x ds=2026-11-18,{DS}"
 
 
 def test_window_scopes_follow_the_loaded_days():
@@ -187,4 +203,4 @@ def test_weeks_include_the_next_paris_day():
     sunday = date(2026, 11, 22)
     plan = plan_targets(loaded(("facebook", "posts", sunday.isoformat(), "main")))
     (target,) = [t for t in plan["marts"] if t["table"] == "marts.rpt_weekly_comparison"]
-    assert target["where"].endswith("week_start in (date '2026-11-16', date '2026-11-23')")
+    assert target["where"].endswith("week_start in (date '2026-11-16', date '2026-11-23'))")
