@@ -244,6 +244,8 @@ def plan_targets(loaded: dict) -> dict[str, list[dict]]:
                 "where": " or ".join(f"({where})" for _, where, _ in scopes),
                 "partition_label": "rows fed by " + "; ".join(f"{','.join(ps)} ds={d}" for d, ps in by_days.items()),
                 "as_of": as_of,
+                # a batch too big for one GX validation is audited platform by platform
+                "parts": [(f"rows fed by {platform} ds={days}", where) for platform, where, days in scopes],
             }
         )
 

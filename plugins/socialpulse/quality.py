@@ -107,10 +107,19 @@ class AuditTarget:
     as_of: str | date | None = None
     allow_empty: bool = False
     sql: str | None = None
+    parts: tuple[tuple[str, str], ...] | None = None
 
     def __post_init__(self) -> None:
         if not _TABLE_NAME.match(self.table):
             raise ValueError(f"audit target table must be '<schema>.<table>' in lower case, got {self.table!r}")
+        if self.parts is not None:
+            # (partition_label, where) pairs whose union is `where`; lists after a trip through XCom
+            object.__setattr__(self, "parts", tuple((str(label), str(where)) for label, where in self.parts))
+
+    def split(self) -> list[AuditTarget]:
+        """The target's `parts` as targets of their own (a batch too big to validate in one
+        piece is sliced part by part: each slice of the union would read every part)."""
+        return [replace(self, where=where, partition_label=label, parts=None) for label, where in self.parts or ()]
 
     @property
     def requires_rows(self) -> bool:
@@ -141,8 +150,9 @@ class AuditTarget:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        if data["sql"] is None:
-            del data["sql"]
+        for optional in ("sql", "parts"):
+            if data[optional] is None:
+                del data[optional]
         if isinstance(self.as_of, date):
             data["as_of"] = self.as_of.isoformat()
         return data
@@ -381,7 +391,7 @@ def run_audit(
     definitions = validation_definitions(context)
     _check_targets(resolved, definitions)
     with _connect(db) as con:
-        results = [_audit_target(con, definitions[t.suite], t) for t in resolved]
+        results = [r for t in resolved for r in _audit_whole_or_split(con, definitions[t.suite], t)]
     report = AuditReport(results)
     if docs_dir is not None:
         report = replace(report, docs_index=build_data_docs(context, Path(docs_dir)))
@@ -480,7 +490,11 @@ def audit_table(suite: str) -> str:
 def _connect(db_path: Path | str) -> duckdb.DuckDBPyConnection:
     import duckdb
 
-    con = duckdb.connect(str(db_path), read_only=True)
+    from socialpulse.settings import get_settings
+
+    # capped like the build's other DuckDB connections: the scopes' semi-joins over a big load
+    # took 10 GB uncapped
+    con = duckdb.connect(str(db_path), read_only=True, config={"memory_limit": get_settings().duckdb_memory_limit})
     # TIMESTAMPTZ converts to pandas in the session time zone: pin it so dtypes (and
     # the suites' type checks) do not depend on the machine running the audit.
     con.execute("set TimeZone = 'UTC'")
@@ -551,6 +565,25 @@ def _check_targets(targets: Iterable[AuditTarget], definitions: Mapping[str, Any
             problems.append(f"{t.suite}: as_of {t.as_of!r} is not a YYYY-MM-DD date")
     if problems:
         raise ValueError("invalid audit targets:\n" + "\n".join(problems))
+
+
+def _audit_whole_or_split(
+    con: duckdb.DuckDBPyConnection, definition: ValidationDefinition, target: AuditTarget
+) -> list[TargetResult]:
+    """One validation of a target with parts while it fits in one GX batch (GX's fixed cost
+    is paid once), else one result per part, each sliced on its own."""
+    import duckdb
+
+    if target.parts:
+        from socialpulse.settings import get_settings
+
+        try:
+            rows = con.execute(f"select count(*) from ({target.query}) as batch").fetchall()[0][0]
+        except duckdb.Error:
+            rows = 0  # the error is reported by the audit of the whole target
+        if rows > get_settings().audit_chunk_rows:
+            return [_audit_target(con, definition, part) for part in target.split()]
+    return [_audit_target(con, definition, target)]
 
 
 def _audit_target(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pytest
-from gx_builders import CONTEXT_ROOT, mart_frame, mart_target, raw_frame, raw_target, write_marts, write_raw
+from gx_builders import CONTEXT_ROOT, DS, mart_frame, mart_target, raw_frame, raw_target, write_marts, write_raw
 
 from socialpulse import quality
 from socialpulse.quality import run_audit
@@ -103,3 +103,38 @@ def test_the_budget_changes_nothing_but_the_slicing(tmp_path, monkeypatch, budge
         return sorted((f.expectation, repr(f.kwargs), f.unexpected_count, f.element_count) for f in report.failures)
 
     assert digest(sliced) == digest(whole) != []
+
+
+def test_a_target_of_several_parts_is_validated_once_until_too_big_then_part_by_part(tmp_path, monkeypatch):
+    """The mart plan ORs each platform's scope into one target (one GX validation a day); a
+    union over the budget is audited part by part, each part sliced on its own, with the
+    same findings."""
+    frame = raw_frame("comments", accounts=ACCOUNTS)
+    frame.loc[[3, 40], "like_count"] = -1
+    db = write_raw(tmp_path / "b.duckdb", {"comments": frame})
+    halves = (sorted(ACCOUNTS)[:4], sorted(ACCOUNTS)[4:])
+    parts = [(f"accounts {h[0]}..{h[-1]}", "_account_key in (" + ", ".join(f"'{a}'" for a in h) + ")") for h in halves]
+    target = quality.AuditTarget(
+        table="raw.facebook__comments",
+        suite="raw.facebook__comments",
+        where=" or ".join(f"({w})" for _, w in parts),
+        partition_label="all accounts",
+        allow_empty=True,
+        as_of=DS.isoformat(),
+        parts=parts,
+    )
+    assert quality.AuditTarget.coerce(target.to_dict()) == target  # through XCom and back
+    monkeypatch.setenv("SOCIALPULSE_AUDIT_CHUNK_ROWS", "48")
+    (whole,) = run_audit(CONTEXT_ROOT, db, [target]).results
+    assert (whole.target.partition_label, whole.row_count) == ("all accounts", 48)
+    monkeypatch.setenv("SOCIALPULSE_AUDIT_CHUNK_ROWS", "10")
+    split = run_audit(CONTEXT_ROOT, db, [target]).results
+    assert [(r.target.partition_label, r.row_count) for r in split] == [(label, 24) for label, _ in parts]
+    found = {
+        r.target.partition_label: f.unexpected_count
+        for r in split
+        for f in r.failures
+        if f.kwargs.get("column") == "like_count"
+    }
+    (w,) = [f for f in whole.failures if f.kwargs.get("column") == "like_count"]
+    assert sum(found.values()) == w.unexpected_count == 2
