@@ -492,9 +492,9 @@ def _connect(db_path: Path | str) -> duckdb.DuckDBPyConnection:
 
     from socialpulse.settings import get_settings
 
-    # capped like the build's other DuckDB connections: the scopes' semi-joins over a big load
-    # took 10 GB uncapped
-    con = duckdb.connect(str(db_path), read_only=True, config={"memory_limit": get_settings().duckdb_memory_limit})
+    # capped: uncapped, the scopes' semi-joins over a big load and DuckDB's block cache took 10 GB
+    limit = get_settings().audit_duckdb_memory_limit
+    con = duckdb.connect(str(db_path), read_only=True, config={"memory_limit": limit})
     # TIMESTAMPTZ converts to pandas in the session time zone: pin it so dtypes (and
     # the suites' type checks) do not depend on the machine running the audit.
     con.execute("set TimeZone = 'UTC'")
