@@ -129,7 +129,7 @@ class Settings:
 
     @property
     def duckdb_memory_limit(self) -> str:
-        """DuckDB's memory limit for the build and the publish (past it, DuckDB spills to disk)."""
+        """DuckDB's memory limit for the load, dbt builds and publish (past it, DuckDB spills to disk)."""
         return os.environ.get("SOCIALPULSE_DUCKDB_MEMORY_LIMIT", "").strip() or "4GB"
 
     @property
