@@ -580,15 +580,17 @@ def _audit_whole_or_split(
         try:
             rows = con.execute(f"select count(*) from ({target.query}) as batch").fetchall()[0][0]
         except duckdb.Error:
-            rows = 0  # the error is reported by the audit of the whole target
+            return [_audit_target(con, definition, target)]  # the audit of the whole target reports it
         if rows > get_settings().audit_chunk_rows:
             return [_audit_target(con, definition, part) for part in target.split()]
+        return [_audit_target(con, definition, target, rows=rows)]
     return [_audit_target(con, definition, target)]
 
 
 def _audit_target(
-    con: duckdb.DuckDBPyConnection, definition: ValidationDefinition, target: AuditTarget
+    con: duckdb.DuckDBPyConnection, definition: ValidationDefinition, target: AuditTarget, *, rows: int | None = None
 ) -> TargetResult:
+    """Validate one target; `rows`, its row count when the caller has it (not counted again)."""
     import duckdb
 
     started = time.perf_counter()
@@ -597,7 +599,7 @@ def _audit_target(
         return TargetResult(target, rows, evaluated, failures, time.perf_counter() - started, validation)
 
     try:
-        slices = _slices(con, definition, target)
+        slices = _slices(con, definition, target, rows=rows)
         if slices:
             return _audit_slices(con, definition, target, slices, done)
         df = _read(con, target)
@@ -635,7 +637,9 @@ def _validate(
         )
 
 
-def _slices(con: duckdb.DuckDBPyConnection, definition: ValidationDefinition, target: AuditTarget) -> list[str]:
+def _slices(
+    con: duckdb.DuckDBPyConnection, definition: ValidationDefinition, target: AuditTarget, *, rows: int | None = None
+) -> list[str]:
     """Queries that split a batch over the row budget into slices, or none (the batch is
     read in one piece): small batches and suites with a whole-batch check.
 
@@ -649,7 +653,8 @@ def _slices(con: duckdb.DuckDBPyConnection, definition: ValidationDefinition, ta
     from socialpulse.settings import get_settings
 
     budget = get_settings().audit_chunk_rows
-    rows = con.execute(f"select count(*) from ({target.query}) as batch").fetchall()[0][0]
+    if rows is None:
+        rows = con.execute(f"select count(*) from ({target.query}) as batch").fetchall()[0][0]
     if rows <= budget:
         return []
     keys = [e.column_list for e in expectations if e.expectation_type == UNIQUE_CHECK]
