@@ -51,9 +51,12 @@ def loaded_partitions(build_db: Path) -> dict:
 def dbt_build_cmd(home: Path, as_of: str) -> list[str]:
     """`dbt build` of the whole project on `<home>`'s build database (run from the repository),
     with dbt's target/ and logs/ under `<home>` and the `as_of` the build DAG passes."""
+    from socialpulse.settings import DBT_PRODUCTION_FLAGS
+
     return [
         str(Path(sys.executable).parent / "dbt"),
         "build",
+        *DBT_PRODUCTION_FLAGS,
         "--project-dir",
         "dbt_project",
         "--profiles-dir",

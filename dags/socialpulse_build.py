@@ -45,7 +45,7 @@ from socialpulse.assets import SERVING_WAREHOUSE, landing_asset
 from socialpulse.config import load_accounts
 from socialpulse.dag_defaults import DEFAULT_ARGS, DUCKDB_WRITER_POOL, START_DATE
 from socialpulse.operators import GreatExpectationsAuditOperator
-from socialpulse.settings import get_settings
+from socialpulse.settings import DBT_PRODUCTION_FLAGS, get_settings
 
 SETTINGS = get_settings()
 PLATFORMS = sorted(load_accounts(SETTINGS.config_file).platforms)
@@ -149,10 +149,11 @@ with DAG(
     producer.pool = DUCKDB_WRITER_POOL
     # Cosmos gives the producer the rendering's selection, and with TestBehavior.NONE
     # adds `--resource-type` flags that leave the tests out. Undo both: the producer's one
-    # `dbt build` is the whole project, tests and unit tests included, so that a failing
-    # model or test fails it (and the run) exactly as a plain `dbt build` would.
+    # `dbt build` is the whole project, data tests included, so that a failing model or
+    # test fails it (and the run) exactly as a plain `dbt build` would. Unit tests are
+    # left out (DBT_PRODUCTION_FLAGS): they run in `make test`, where the SQL changes.
     producer.select = None
-    producer.dbt_cmd_flags = _without_resource_type_flags(producer.dbt_cmd_flags)
+    producer.dbt_cmd_flags = [*_without_resource_type_flags(producer.dbt_cmd_flags), *DBT_PRODUCTION_FLAGS]
     # In a task group Cosmos lets the root watchers start beside the producer. Under
     # `airflow dags test` (one task at a time) a watcher that defers first would wait
     # forever for a producer that cannot start, so the watchers follow the producer.

@@ -32,7 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from socialpulse.settings import Settings
+from socialpulse.settings import DBT_PRODUCTION_FLAGS, Settings
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,7 @@ def dbt_command(
         # relationship to dim_posts); not the tests of marts the veille does not build
         "--indirect-selection",
         "buildable",
+        *DBT_PRODUCTION_FLAGS,
         "--project-dir",
         str(project),
         "--profiles-dir",

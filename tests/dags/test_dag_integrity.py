@@ -107,14 +107,17 @@ def test_a_scheduled_extract_run_reads_the_day_that_just_ended(dagbag):
 
 
 def test_the_dbt_producer_builds_the_whole_project_with_its_tests(dagbag):
-    """One `dbt build` of everything: a failing model, test or unit test fails the producer,
-    hence the run, as a plain `dbt build` would (watchers are rendered for the marts only)."""
+    """One `dbt build` of everything but the unit tests: a failing model or data test fails
+    the producer, hence the run, as a plain `dbt build` would (watchers are rendered for
+    the marts only); unit tests check the SQL on fixed rows, in `make test`."""
     build = dagbag.dags["socialpulse_build"]
     producer = build.get_task("dbt.dbt_producer_watcher")
     assert producer.base_cmd == ["build"]
     assert not producer.select and not producer.exclude and not producer.selector
     flags = producer.add_cmd_flags() + list(producer.dbt_cmd_flags or [])
-    assert not {"--resource-type", "--exclude-resource-type", "--select", "--exclude"} & set(flags), flags
+    assert not {"--resource-type", "--select", "--exclude"} & set(flags), flags
+    excluded = [flags[i + 1] for i, flag in enumerate(flags) if flag == "--exclude-resource-type"]
+    assert excluded == ["unit_test"], flags
     assert producer.retries == 0
     downstream = build.get_task("audit_marts").get_flat_relative_ids(upstream=True)
     assert "dbt.dbt_producer_watcher" in downstream, "the audit waits for dbt"

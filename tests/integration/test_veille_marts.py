@@ -66,6 +66,9 @@ AS_OF = datetime(RUN_DS.year, RUN_DS.month, RUN_DS.day, 15, 0, tzinfo=UTC)
 """The reference hour of the queue: 16:00 in Paris on the last day extracted, inside the
 community managers' working hours, so that some questions are answered, some still
 wait, and some answered later are still open then."""
+QUEUE_DAYS = 3
+"""The queue's horizon here (dbt var `moderation_queue_days`): shorter than the 8 days of
+posts extracted, so that some open questions are too old for the queue."""
 SELECT = ("+fct_comments", "+bdg_comment_topics", "+rpt_moderation_queue", "+rpt_response_times_weekly")
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -117,7 +120,7 @@ def built(tmp_path_factory) -> Iterator[Settings]:
                 "--indirect-selection",
                 "cautious",
                 "--vars",
-                json.dumps({"as_of": AS_OF.isoformat()}),
+                json.dumps({"as_of": AS_OF.isoformat(), "moderation_queue_days": QUEUE_DAYS}),
                 "--project-dir",
                 "dbt_project",
                 "--profiles-dir",
@@ -188,7 +191,7 @@ def test_the_moderation_queue_is_the_truths_open_questions_at_as_of(marts, truth
         for key, c in truth_comments.items()
         if c["is_question"]
         and not c["is_from_page"]
-        and c["created"] <= AS_OF
+        and AS_OF - timedelta(days=QUEUE_DAYS) < c["created"] <= AS_OF
         and not (key in answers and answers[key] <= AS_OF)
     }
     queue = marts["rpt_moderation_queue"]
@@ -217,6 +220,16 @@ def test_the_moderation_queue_is_the_truths_open_questions_at_as_of(marts, truth
         assert r["has_comment_permalink"] == (own is not None) == (r["platform"] in LINKED_COMMENTS)
         assert r["permalink_url"] == (own or want["post"]["permalink_url"]) and r["permalink_url"]
     assert {r["platform"] for r in queue if r["has_comment_permalink"]} == set(LINKED_COMMENTS)
+    # the horizon left out some questions still open at AS_OF (they stay in fct_comments)
+    too_old = [
+        key
+        for key, c in truth_comments.items()
+        if c["is_question"]
+        and not c["is_from_page"]
+        and c["created"] <= AS_OF - timedelta(days=QUEUE_DAYS)
+        and not (key in answers and answers[key] <= AS_OF)
+    ]
+    assert too_old and not set(too_old) & set(got) and set(too_old) <= set(facts)
     # the queue is not trivially the unanswered ones: some were answered after AS_OF
     assert any(key in answers and answers[key] > AS_OF for key in expected)
     assert any(key in answers and answers[key] <= AS_OF for key, c in truth_comments.items() if c["is_question"])

@@ -4,6 +4,14 @@
     dbt invocation (run_started_at, UTC).
 -#}
 {%- set as_of = var('as_of', none) or run_started_at.isoformat() -%}
+{#-
+    The queue's horizon: questions asked within var `moderation_queue_days` days before
+    as_of. Extraction re-reads a post's comments for a few days only (the daily run's
+    lookback, the veille's `veille_post_days`), so an answer given after that is never
+    seen: an older question would wait in the queue for ever. Older unanswered
+    questions stay in fct_comments (is_answered false) and rpt_response_times_weekly.
+-#}
+{%- set horizon_days = var('moderation_queue_days') | int -%}
 
 with
 
@@ -37,6 +45,7 @@ open_questions as (
     where comments.is_question
         and not comments.is_by_account
         and comments.created_at <= reference.as_of
+        and comments.created_at > reference.as_of - to_days({{ horizon_days }})
         and (comments.answered_at is null or comments.answered_at > reference.as_of)
 
 ),
