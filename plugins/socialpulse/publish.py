@@ -7,14 +7,21 @@ today's, never a mix; a failed build or audit never reaches this function, and t
 previous file stays. Parquet exports of the marts are replaced the same way.
 
 A daily publish writes what changed, not every mart: the temporary file starts as a
-copy of the served one, and each mart is brought to the build's content by rows. Rows
-are compared by their hash (`hash(*columns(*))`), as a multiset: a table whose count
-and hash sum match is left as it is; otherwise the rows whose hash is in one side and
-not (as often) in the other are deleted and inserted; a table more than half rewritten,
-or whose columns changed, is copied whole. Only the tables that changed are exported
-again. The first publish, and one whose served file has more than
-`COMPACT_FREE_RATIO` of free blocks (space left by deleted rows) and more than 64 MiB,
-copies every mart into a fresh file.
+copy of the served one, and each mart is brought to the build's content. A mart with a
+date (its first DATE column, else its first timestamp's UTC day: `partition_key`) is
+compared day by day: each side's rows of a day give a count and a sum of row hashes
+(`hash(*columns(*))`), and the days whose fingerprints differ are deleted and inserted
+whole, so the work follows the days the build changed. A mart without a date is
+compared by rows, as a multiset of hashes: the rows whose hash is in one side and not
+(as often) in the other are deleted and inserted. A table more than half rewritten, or
+whose columns changed, is copied whole. The first publish, and one whose served file
+has more than `COMPACT_FREE_RATIO` of free blocks (space left by deleted rows) and more
+than 64 MiB, copies every mart into a fresh file.
+
+Exports follow the same days: each mart is a folder of Parquet files, one per month of
+its date (`<mart>/month=YYYY-MM/data_0.parquet`, hive style; `month=undated` for rows
+without one; a mart without a date is one `<mart>/data_0.parquet`), and only the months
+of the days changed are written again, each file replaced atomically.
 
 `republish` replaces only some tables, keeping every other one exactly as it was
 published: the hourly veille publishes the comment marts it rebuilt (the others stay
@@ -81,13 +88,13 @@ def _temp_name(final: Path) -> Path:
 
 def _sweep_temps(final: Path) -> None:
     """Remove what a publish killed before its rename left beside `final` (its temp
-    file and the temp's WAL). Every publisher runs in the single writer pool, so no
+    file and the temp's WAL, or an export's temporary folder). Every publisher runs in the single writer pool, so no
     other publish is writing one now; a leftover would otherwise stay forever."""
     stale = re.compile(rf"\.{re.escape(final.name)}\.[0-9a-f]{{32}}\.tmp(\.wal)?")
     if final.parent.is_dir():
         for path in final.parent.iterdir():
             if stale.fullmatch(path.name):
-                path.unlink(missing_ok=True)
+                shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 def _start_from_served(serving_db: Path, tmp: Path, *, compact: bool) -> bool:
@@ -138,12 +145,80 @@ def _columns(con: duckdb.DuckDBPyConnection, catalog: str, qualified: str) -> li
     ).fetchall()
 
 
-def _sync(con: duckdb.DuckDBPyConnection, here: str, qualified: str, source: str) -> str:
-    """Bring table `qualified` of catalog `here` (the default one) to the rows of `source.qualified`."""
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def partition_key(columns: list[tuple[str, str]]) -> str | None:
+    """The SQL expression that splits a mart into partitions for publish: its first DATE
+    column, else its first timestamp as a UTC date; None: the table has neither."""
+    for name, data_type in columns:
+        if data_type == "DATE":
+            return _ident(name)
+    for name, data_type in columns:
+        if data_type == "TIMESTAMP WITH TIME ZONE":
+            return f"cast(timezone('UTC', {_ident(name)}) as date)"
+        if data_type.startswith("TIMESTAMP"):
+            return f"cast({_ident(name)} as date)"
+    return None
+
+
+# the partitions a sync changed: a set of partition key values (dates, None for NULL),
+# or ALL when the whole table was written
+ALL = None
+Changed = set | None
+
+
+def _in_keys(key: str, keys: str) -> str:
+    """SQL: the row's partition key is one of table `keys`'s k (NULL matching NULL)."""
+    return (
+        f"({key} in (select k from {keys} where k is not null) "
+        f"or ({key} is null and exists (select 1 from {keys} where k is null)))"
+    )
+
+
+def _sync(con: duckdb.DuckDBPyConnection, here: str, qualified: str, source: str) -> tuple[str, Changed]:
+    """Bring table `qualified` of catalog `here` (the default one) to the rows of `source.qualified`.
+
+    Returns what was done and the partitions changed (ALL, or a set of partition keys)."""
     src = f"{source}.{qualified}"
-    if _columns(con, here, qualified) != _columns(con, source, qualified):
+    columns = _columns(con, here, qualified)
+    if columns != _columns(con, source, qualified):
         con.execute(f"create or replace table {qualified} as select * from {src}")
-        return "rewritten"
+        return "rewritten", ALL
+    key = partition_key(columns)
+    if key is None:
+        return _sync_rows(con, qualified, src), ALL
+    # a fingerprint per partition (its rows' count and hash sum): the partitions whose
+    # fingerprints differ are replaced whole, the others are not touched
+    fingerprint = "select {key} as k, count(*) as n, sum(hash(*columns(*))::hugeint) as h from {table} group by all"
+    con.execute(
+        "create or replace temp table _publish_parts as "
+        f"with new as ({fingerprint.format(key=key, table=src)}), "
+        f"old as ({fingerprint.format(key=key, table=qualified)}) "
+        "select coalesce(new.k, old.k) as k, new.n as new_n, old.n as old_n "
+        "from new full join old on new.k is not distinct from old.k "
+        "where new.n is distinct from old.n or new.h is distinct from old.h"
+    )
+    try:
+        changed = con.execute("select k, new_n, old_n from _publish_parts").fetchall()
+        if not changed:
+            return "unchanged", set()
+        inserted = sum(r[1] or 0 for r in changed)
+        deleted = sum(r[2] or 0 for r in changed)
+        size = con.execute(f"select count(*) from {src}").fetchone()[0]
+        if inserted > REWRITE_RATIO * size:
+            con.execute(f"create or replace table {qualified} as select * from {src}")
+            return "rewritten", ALL
+        con.execute(f"delete from {qualified} where {_in_keys(key, '_publish_parts')}")
+        con.execute(f"insert into {qualified} select * from {src} where {_in_keys(key, '_publish_parts')}")
+        return f"-{deleted} +{inserted} rows", {r[0] for r in changed}
+    finally:
+        con.execute("drop table _publish_parts")
+
+
+def _sync_rows(con: duckdb.DuckDBPyConnection, qualified: str, src: str) -> str:
+    """`_sync` of a table without a partition key: rows compared by their hash, as a multiset."""
     fingerprint = "select count(*), sum(hash(*columns(*))::hugeint) from {}"
     new_fingerprint = con.execute(fingerprint.format(src)).fetchone()
     if con.execute(fingerprint.format(qualified)).fetchone() == new_fingerprint:
@@ -197,6 +272,7 @@ def publish(
     tmp = _temp_name(serving_db)
     tables: dict[str, int] = {}
     changes: dict[str, str] = {}
+    parts: dict[str, Changed] = {}
     try:
         incremental = _start_from_served(serving_db, tmp, compact=True)
         con = _connect(tmp, memory_limit)
@@ -212,10 +288,10 @@ def publish(
                 con.execute(f"create schema if not exists {schema}")
             for qualified in found:
                 if qualified in served:
-                    changes[qualified] = _sync(con, here, qualified, "build")
+                    changes[qualified], parts[qualified] = _sync(con, here, qualified, "build")
                 else:
                     con.execute(f"create table {qualified} as select * from build.{qualified}")
-                    changes[qualified] = "new" if incremental else "copied"
+                    changes[qualified], parts[qualified] = ("new" if incremental else "copied"), ALL
                 tables[qualified] = con.execute(f"select count(*) from {qualified}").fetchone()[0]
             for qualified in sorted(served - set(found) - {PUBLISHED}):
                 con.execute(f"drop table {qualified}")
@@ -238,7 +314,7 @@ def publish(
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
 
     if exports_dir is not None:
-        _export_changed(serving_db, exports_dir, changes)
+        _export_changed(serving_db, exports_dir, changes, parts)
     return PublishReport(serving_db, tables, changes)
 
 
@@ -270,6 +346,7 @@ def republish(
     tmp = _temp_name(serving_db)
     report: dict[str, int] = {}
     changes: dict[str, str] = {}
+    parts: dict[str, Changed] = {}
     try:
         copied = _start_from_served(serving_db, tmp, compact=False)
         con = _connect(tmp, memory_limit)
@@ -298,13 +375,13 @@ def republish(
                 if qualified not in built:
                     continue
                 if qualified in served:
-                    changes[qualified] = _sync(con, here, qualified, "build")
+                    changes[qualified], parts[qualified] = _sync(con, here, qualified, "build")
                 else:
                     con.execute(f"create table {qualified} as select * from build.{qualified}")
-                    changes[qualified] = "new"
+                    changes[qualified], parts[qualified] = "new", ALL
                 report[qualified] = con.execute(f"select count(*) from {qualified}").fetchone()[0]
             for qualified in edit(con) if edit else ():
-                changes[qualified] = "edited"
+                changes[qualified], parts[qualified] = "edited", ALL
                 report[qualified] = con.execute(f"select count(*) from {qualified}").fetchone()[0]
             con.execute("commit")
             for catalog in attached:
@@ -320,38 +397,130 @@ def republish(
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
 
     if exports_dir is not None:
-        _export_changed(serving_db, exports_dir, changes)
+        _export_changed(serving_db, exports_dir, changes, parts)
     return PublishReport(serving_db, report, changes)
 
 
-def _export_path(exports_dir: Path, qualified: str) -> Path:
-    return exports_dir / f"{qualified.split('.')[-1]}.parquet"
+UNDATED = "undated"
 
 
-def _export_changed(serving_db: Path, exports_dir: Path, changes: dict[str, str]) -> None:
-    """Export the tables that changed or have no export yet; remove those of dropped tables."""
-    stale: list[str] = []
+def export_folder(exports_dir: Path, qualified: str) -> Path:
+    """Where a mart is exported: a folder of Parquet files, `month=YYYY-MM/data_0.parquet`
+    (by the month of its partition key, `month=undated` for rows without one) or a single
+    `data_0.parquet` for a mart without a date."""
+    return exports_dir / qualified.split(".")[-1]
+
+
+def _export_changed(
+    serving_db: Path, exports_dir: Path, changes: dict[str, str], parts: dict[str, Changed]
+) -> None:
+    """Export the tables that changed (the months of the partitions changed) or have no
+    export yet; remove the exports of dropped tables."""
+    stale: dict[str, Changed] = {}
     for qualified, change in changes.items():
-        path = _export_path(exports_dir, qualified)
+        folder = export_folder(exports_dir, qualified)
         if change == "dropped":
-            path.unlink(missing_ok=True)
-        elif change != "unchanged" or not path.exists():
-            stale.append(qualified)
+            shutil.rmtree(folder, ignore_errors=True)
+            _export_legacy(exports_dir, qualified).unlink(missing_ok=True)
+        elif not folder.is_dir():
+            stale[qualified] = ALL
+        elif change != "unchanged":
+            stale[qualified] = parts.get(qualified, ALL)
     export_parquet(serving_db, exports_dir, stale)
 
 
-def export_parquet(serving_db: Path, exports_dir: Path, tables: Iterable[str]) -> None:
+def _export_legacy(exports_dir: Path, qualified: str) -> Path:
+    """Where versions before the monthly folders exported a mart (one file), removed on its next export."""
+    return exports_dir / f"{qualified.split('.')[-1]}.parquet"
+
+
+def _month(key: date | None) -> str:
+    return UNDATED if key is None else f"{key:%Y-%m}"
+
+
+def export_parquet(serving_db: Path, exports_dir: Path, tables: dict[str, Changed] | Iterable[str]) -> None:
+    """Write the Parquet exports of `tables` (name -> partitions changed, ALL for every
+    one; a plain list: every partition): only the months of the partitions changed are
+    written again, each month's file replaced atomically."""
+    if not isinstance(tables, dict):
+        tables = dict.fromkeys(tables, ALL)
     exports_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(serving_db), read_only=True)
     try:
-        for qualified in tables:
-            final = _export_path(exports_dir, qualified)
-            _sweep_temps(final)
-            tmp = _temp_name(final)
-            try:
-                con.execute(f"copy (select * from {qualified}) to '{_quote(tmp)}' (format parquet, compression zstd)")
-                os.replace(tmp, final)
-            finally:
-                tmp.unlink(missing_ok=True)
+        here = con.execute("select current_database()").fetchone()[0]
+        for qualified, changed in tables.items():
+            folder = export_folder(exports_dir, qualified)
+            key = partition_key(_columns(con, here, qualified))
+            if key is None:
+                _export_whole(con, qualified, folder)
+            else:
+                months = None if changed is ALL else {_month(k) for k in changed}
+                _export_months(con, qualified, key, folder, months)
+            _export_legacy(exports_dir, qualified).unlink(missing_ok=True)
     finally:
         con.close()
+
+
+def _export_whole(con: duckdb.DuckDBPyConnection, qualified: str, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / "data_0.parquet"
+    _sweep_temps(final)
+    tmp = _temp_name(final)
+    try:
+        con.execute(f"copy (select * from {qualified}) to '{_quote(tmp)}' (format parquet, compression zstd)")
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+    for other in folder.iterdir():
+        if other != final:
+            shutil.rmtree(other) if other.is_dir() else other.unlink()
+
+
+def _export_months(
+    con: duckdb.DuckDBPyConnection, qualified: str, key: str, folder: Path, months: set[str] | None
+) -> None:
+    """Export the rows of `months` (None: all) into `folder/month=<m>/`, one pass of
+    DuckDB's partitioned COPY into a temporary folder, then each month's folder swapped
+    in; months left without rows lose their folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _sweep_temps(folder)
+    staging = _temp_name(folder)
+    month = f"coalesce(strftime({key}, '%Y-%m'), '{UNDATED}')"
+    where = "true"
+    if months is not None:
+        listed = ", ".join(f"'{m}'" for m in sorted(months))
+        dated = sorted(m for m in months if m != UNDATED)
+        where = f"{month} in ({listed})"
+        if dated and UNDATED not in months:
+            # bounds on the key itself: DuckDB skips the row groups outside them
+            first = date.fromisoformat(f"{dated[0]}-01")
+            last = date.fromisoformat(f"{dated[-1]}-01")
+            after = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+            where += f" and {key} >= date '{first}' and {key} < date '{after}'"
+    try:
+        con.execute(
+            f"copy (select *, {month} as month from {qualified} where {where}) to '{_quote(staging)}' "
+            "(format parquet, compression zstd, partition_by (month), filename_pattern 'data_{i}')"
+        )
+        written = {p.name for p in staging.iterdir()} if staging.is_dir() else set()
+        for name in sorted(written):
+            # file by file, each replaced atomically: a reader sees a month's old file or its new one
+            target = folder / name
+            target.mkdir(exist_ok=True)
+            files = {f.name for f in (staging / name).iterdir()}
+            for file in sorted(files):
+                os.replace(staging / name / file, target / file)
+            for other in target.iterdir():
+                if other.name not in files:
+                    other.unlink()
+        wanted = None if months is None else {f"month={m}" for m in months}
+        for other in folder.iterdir():
+            if other.name in written:
+                continue
+            if wanted is None or other.name in wanted or not other.name.startswith("month="):
+                shutil.rmtree(other) if other.is_dir() else other.unlink()
+        if not any(folder.iterdir()):
+            # no rows at all: one empty file keeps the columns for readers
+            _export_whole(con, qualified, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

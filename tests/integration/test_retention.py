@@ -87,13 +87,15 @@ def leaks(db_path, old_texts: list[str], new_texts: list[str]) -> dict[str, int]
 
 def parquet_leaks(folder, old_texts: set[str]) -> dict[str, int]:
     found = {}
-    for path in sorted(folder.glob("*.parquet")):
+    files = sorted(folder.rglob("*.parquet"))
+    assert any(path.parent.name == "fct_comments" or path.parent.parent.name == "fct_comments" for path in files)
+    for path in files:
         table = pq.read_table(path)
         for name in table.column_names:
             if pa.types.is_string(table.schema.field(name).type):
                 n = sum(1 for v in table[name].to_pylist() if v in old_texts)
                 if n:
-                    found[f"{path.name}:{name}"] = n
+                    found[f"{path.relative_to(folder)}:{name}"] = n
     return found
 
 

@@ -97,7 +97,7 @@ def test_publish_replaces_serving_atomically_and_keeps_it_on_failure(tmp_path):
     make_build(build, 3)
     report = publish(build, serving, ds=date(2026, 11, 19), run_id="r1", exports_dir=tmp_path / "exports")
     assert report.tables == {"marts.fct_x": 3}
-    assert (tmp_path / "exports" / "fct_x.parquet").exists()
+    assert (tmp_path / "exports" / "fct_x" / "data_0.parquet").exists()
 
     con = duckdb.connect(str(build))
     con.execute("drop schema marts cascade")
@@ -162,7 +162,8 @@ def test_a_daily_publish_writes_the_rows_that_changed_and_serves_exactly_the_bui
     )
     first = publish(build, serving, ds=date(2026, 11, 19), run_id="r1", exports_dir=exports)
     assert set(first.changes.values()) == {"copied"}
-    untouched = (exports / "fct_b.parquet").stat().st_mtime_ns
+    untouched = {p: p.stat().st_mtime_ns for p in (exports / "fct_b").rglob("*.parquet")}
+    assert len(untouched) == 2  # fct_b's 50 days: January and February 2026
 
     run_sql(
         build,
@@ -202,13 +203,13 @@ def test_a_daily_publish_writes_the_rows_that_changed_and_serves_exactly_the_bui
     con.close()
 
     # only the tables that changed are exported again; a dropped table's export goes
-    assert (exports / "fct_b.parquet").stat().st_mtime_ns == untouched
-    assert not (exports / "fct_gone.parquet").exists()
+    assert {p: p.stat().st_mtime_ns for p in (exports / "fct_b").rglob("*.parquet")} == untouched
+    assert not (exports / "fct_gone").exists()
     con = duckdb.connect()
     for name, count in second.tables.items():
         table = name.split(".")[1]
-        assert con.execute(f"select count(*) from '{exports / table}.parquet'").fetchone()[0] == count, table
-    assert con.execute(f"select count(*) from '{exports}/fct_a.parquet' where v = -1").fetchone()[0] == 3
+        assert con.execute(f"select count(*) from '{exports / table}/**/*.parquet'").fetchone()[0] == count, table
+    assert con.execute(f"select count(*) from '{exports}/fct_a/*.parquet' where v = -1").fetchone()[0] == 3
     con.close()
 
     third = publish(build, serving, ds=date(2026, 11, 21), run_id="r3", exports_dir=exports)
@@ -360,3 +361,72 @@ def test_a_publish_writes_a_fresh_file_once_deleted_rows_left_a_quarter_of_it_fr
     assert compacted.changes == {"marts.fct_small": "copied"}
     assert free_and_total()[0] == 0
     assert serving.stat().st_size < size / 10
+
+
+def _month_files(folder):
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*.parquet")}
+
+
+def test_a_mart_with_a_date_is_synced_and_exported_by_the_partitions_that_changed(tmp_path):
+    """Fingerprints per day (first DATE column, else a timestamp's UTC day): only the days
+    whose rows differ are replaced, and only their months exported again."""
+    build, serving, exports = tmp_path / "build.duckdb", tmp_path / "warehouse.duckdb", tmp_path / "exports"
+    run_sql(
+        build,
+        [
+            "create schema marts",
+            # 120 days from 1 Sep 2026 (September to December), ten rows a day, and rows without a day
+            "create table marts.fct_day as select range % 10 as k, date '2026-09-01' + (range // 10)::int as d, "
+            "range as v from range(1200) union all select 99, null, range from range(3)",
+            # a timestamp only: its UTC day is the key (23:30 UTC on 31 Oct is 1 Nov in Paris, still October here)
+            "create table marts.fct_ts as select range as id, "
+            "timestamptz '2026-10-31 23:30:00+00' + to_hours(range * 12) as seen_at from range(20)",
+        ],
+    )
+    first = publish(build, serving, ds=date(2026, 12, 29), run_id="r1", exports_dir=exports)
+    assert set(first.changes.values()) == {"copied"}
+    before = _month_files(exports / "fct_day")
+    assert sorted(before) == [f"month={m}/data_0.parquet" for m in ("2026-09", "2026-10", "2026-11", "2026-12", "undated")]
+    assert sorted(_month_files(exports / "fct_ts")) == ["month=2026-10/data_0.parquet", "month=2026-11/data_0.parquet"]
+
+    run_sql(
+        build,
+        [
+            "update marts.fct_day set v = -v where d = date '2026-12-20'",
+            "delete from marts.fct_day where d = date '2026-12-21' and k = 0",
+            "insert into marts.fct_day values (0, date '2026-12-29', 7)",
+            # a day whose rows are swapped between keys: same count, different rows
+            "update marts.fct_day set k = 9 - k where d = date '2026-10-05'",
+            "update marts.fct_ts set id = id + 100 where seen_at = timestamptz '2026-10-31 23:30:00+00'",
+        ],
+    )
+    second = publish(build, serving, ds=date(2026, 12, 30), run_id="r2", exports_dir=exports)
+    # whole days replaced: 20 Dec (10), 21 Dec (10 -> 9), 29 Dec (10 -> 11), 5 Oct (10)
+    assert second.changes == {"marts.fct_day": "-40 +40 rows", "marts.fct_ts": "-1 +1 rows"}
+    assert second.rows_written == 41
+    assert all(same == (True, 0, 0) for same in _differences(serving, build).values()), _differences(serving, build)
+    after = _month_files(exports / "fct_day")
+    assert sorted(after) == sorted(before)
+    rewritten = {name for name in after if after[name] != before[name]}
+    assert rewritten == {"month=2026-10/data_0.parquet", "month=2026-12/data_0.parquet"}
+    con = duckdb.connect()
+    exported = con.execute(
+        f"select count(*), sum(v), count(*) filter (where month = 'undated') from '{exports}/fct_day/*/*.parquet'"
+    ).fetchone()
+    con.execute(f"attach '{build}' as b (read_only)")
+    assert exported == con.execute(
+        "select count(*), sum(v), count(*) filter (where d is null) from b.marts.fct_day"
+    ).fetchone()
+    con.close()
+
+    # a month left without rows loses its folder; a table left without rows keeps an empty file
+    run_sql(build, ["delete from marts.fct_day where d < date '2026-10-01'", "delete from marts.fct_ts"])
+    third = publish(build, serving, ds=date(2026, 12, 31), run_id="r3", exports_dir=exports)
+    assert third.changes["marts.fct_day"] == "-300 +0 rows"
+    assert "month=2026-09/data_0.parquet" not in _month_files(exports / "fct_day")
+    assert sorted(_month_files(exports / "fct_ts")) == ["data_0.parquet"]
+    con = duckdb.connect()
+    assert con.execute(f"select count(*) from '{exports}/fct_ts/data_0.parquet'").fetchone() == (0,)
+    assert [c[0] for c in con.execute(f"select * from '{exports}/fct_ts/data_0.parquet'").description] == ["id", "seen_at"]
+    con.close()
+    assert not [p for p in exports.iterdir() if p.name.startswith(".")]

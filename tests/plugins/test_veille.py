@@ -163,7 +163,9 @@ def test_republish_replaces_only_the_given_marts_and_keeps_the_rest_as_published
         "marts.fct_comments": [("new",)],
     }
     assert settings.serving_db.stat().st_ino != before  # a new file renamed over the old one
-    assert [p.name for p in settings.exports_dir.glob("*.parquet")] == ["fct_comments.parquet"]
+    assert [p.relative_to(settings.exports_dir).as_posix() for p in settings.exports_dir.rglob("*.parquet")] == [
+        "fct_comments/data_0.parquet"
+    ]
     with pytest.raises(ValueError):
         republish(settings.serving_db, build_db=settings.build_db, tables=["raw.facebook__comments"])
 
