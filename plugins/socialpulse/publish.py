@@ -149,17 +149,42 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def partition_key(columns: list[tuple[str, str]]) -> str | None:
-    """The SQL expression that splits a mart into partitions for publish: its first DATE
-    column, else its first timestamp as a UTC date; None: the table has neither."""
+@dataclass(frozen=True)
+class PartitionKey:
+    """The day a mart's row belongs to, for publish: a DATE column, or a timestamp's UTC day."""
+
+    column: str
+    data_type: str
+
+    @property
+    def expr(self) -> str:
+        """SQL: the row's day (a DATE)."""
+        if self.data_type == "DATE":
+            return _ident(self.column)
+        if self.data_type == "TIMESTAMP WITH TIME ZONE":
+            return f"cast(timezone('UTC', {_ident(self.column)}) as date)"
+        return f"cast({_ident(self.column)} as date)"
+
+    def within(self, first: date, after: date) -> str:
+        """SQL: the row's day is in [first, after), on the column itself (so that DuckDB
+        skips the row groups outside the bounds)."""
+        column = _ident(self.column)
+        if self.data_type == "DATE":
+            return f"{column} >= date '{first}' and {column} < date '{after}'"
+        cast = "timestamptz" if self.data_type == "TIMESTAMP WITH TIME ZONE" else "timestamp"
+        zone = "+00" if cast == "timestamptz" else ""
+        return f"{column} >= {cast} '{first} 00:00:00{zone}' and {column} < {cast} '{after} 00:00:00{zone}'"
+
+
+def partition_key(columns: list[tuple[str, str]]) -> PartitionKey | None:
+    """How publish splits a mart into days: its first DATE column, else its first
+    timestamp (its UTC day); None: the table has neither."""
     for name, data_type in columns:
         if data_type == "DATE":
-            return _ident(name)
+            return PartitionKey(name, data_type)
     for name, data_type in columns:
-        if data_type == "TIMESTAMP WITH TIME ZONE":
-            return f"cast(timezone('UTC', {_ident(name)}) as date)"
         if data_type.startswith("TIMESTAMP"):
-            return f"cast({_ident(name)} as date)"
+            return PartitionKey(name, data_type)
     return None
 
 
@@ -186,9 +211,10 @@ def _sync(con: duckdb.DuckDBPyConnection, here: str, qualified: str, source: str
     if columns != _columns(con, source, qualified):
         con.execute(f"create or replace table {qualified} as select * from {src}")
         return "rewritten", ALL
-    key = partition_key(columns)
-    if key is None:
+    partition = partition_key(columns)
+    if partition is None:
         return _sync_rows(con, qualified, src), ALL
+    key = partition.expr
     # a fingerprint per partition (its rows' count and hash sum): the partitions whose
     # fingerprints differ are replaced whole, the others are not touched
     fingerprint = "select {key} as k, count(*) as n, sum(hash(*columns(*))::hugeint) as h from {table} group by all"
@@ -314,7 +340,7 @@ def publish(
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
 
     if exports_dir is not None:
-        _export_changed(serving_db, exports_dir, changes, parts)
+        _export_changed(serving_db, exports_dir, changes, parts, memory_limit=memory_limit)
     return PublishReport(serving_db, tables, changes)
 
 
@@ -397,7 +423,7 @@ def republish(
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
 
     if exports_dir is not None:
-        _export_changed(serving_db, exports_dir, changes, parts)
+        _export_changed(serving_db, exports_dir, changes, parts, memory_limit=memory_limit)
     return PublishReport(serving_db, report, changes)
 
 
@@ -412,7 +438,12 @@ def export_folder(exports_dir: Path, qualified: str) -> Path:
 
 
 def _export_changed(
-    serving_db: Path, exports_dir: Path, changes: dict[str, str], parts: dict[str, Changed]
+    serving_db: Path,
+    exports_dir: Path,
+    changes: dict[str, str],
+    parts: dict[str, Changed],
+    *,
+    memory_limit: str | None = None,
 ) -> None:
     """Export the tables that changed (the months of the partitions changed) or have no
     export yet; remove the exports of dropped tables."""
@@ -426,7 +457,7 @@ def _export_changed(
             stale[qualified] = ALL
         elif change != "unchanged":
             stale[qualified] = parts.get(qualified, ALL)
-    export_parquet(serving_db, exports_dir, stale)
+    export_parquet(serving_db, exports_dir, stale, memory_limit=memory_limit)
 
 
 def _export_legacy(exports_dir: Path, qualified: str) -> Path:
@@ -438,15 +469,28 @@ def _month(key: date | None) -> str:
     return UNDATED if key is None else f"{key:%Y-%m}"
 
 
-def export_parquet(serving_db: Path, exports_dir: Path, tables: dict[str, Changed] | Iterable[str]) -> None:
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def export_parquet(
+    serving_db: Path,
+    exports_dir: Path,
+    tables: dict[str, Changed] | Iterable[str],
+    *,
+    memory_limit: str | None = None,
+) -> None:
     """Write the Parquet exports of `tables` (name -> partitions changed, ALL for every
     one; a plain list: every partition): only the months of the partitions changed are
     written again, each month's file replaced atomically."""
     if not isinstance(tables, dict):
         tables = dict.fromkeys(tables, ALL)
     exports_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(serving_db), read_only=True)
+    config = {"memory_limit": memory_limit} if memory_limit else {}
+    con = duckdb.connect(str(serving_db), read_only=True, config=config)
     try:
+        # rows in any order (a table has none): DuckDB then streams each COPY
+        con.execute("set preserve_insertion_order = false")
         here = con.execute("select current_database()").fetchone()[0]
         for qualified, changed in tables.items():
             folder = export_folder(exports_dir, qualified)
@@ -461,66 +505,60 @@ def export_parquet(serving_db: Path, exports_dir: Path, tables: dict[str, Change
         con.close()
 
 
-def _export_whole(con: duckdb.DuckDBPyConnection, qualified: str, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    final = folder / "data_0.parquet"
+def _copy(con: duckdb.DuckDBPyConnection, query: str, final: Path) -> None:
+    """COPY `query` to the Parquet file `final`, written under a temporary name and renamed."""
+    final.parent.mkdir(parents=True, exist_ok=True)
     _sweep_temps(final)
     tmp = _temp_name(final)
     try:
-        con.execute(f"copy (select * from {qualified}) to '{_quote(tmp)}' (format parquet, compression zstd)")
+        con.execute(f"copy ({query}) to '{_quote(tmp)}' (format parquet, compression zstd)")
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _export_whole(con: duckdb.DuckDBPyConnection, qualified: str, folder: Path) -> None:
+    final = folder / "data_0.parquet"
+    _copy(con, f"select * from {qualified}", final)
     for other in folder.iterdir():
         if other != final:
             shutil.rmtree(other) if other.is_dir() else other.unlink()
 
 
 def _export_months(
-    con: duckdb.DuckDBPyConnection, qualified: str, key: str, folder: Path, months: set[str] | None
+    con: duckdb.DuckDBPyConnection, qualified: str, key: PartitionKey, folder: Path, months: set[str] | None
 ) -> None:
-    """Export the rows of `months` (None: all) into `folder/month=<m>/`, one pass of
-    DuckDB's partitioned COPY into a temporary folder, then each month's folder swapped
-    in; months left without rows lose their folder."""
+    """Export the rows of each month of `months` (None: every month of the table) to
+    `folder/month=<m>/data_0.parquet`, one COPY per month bounded on the key's column
+    (DuckDB skips the row groups of other months); months left without rows lose their
+    folder, and so does any month not in the table when every month is exported."""
+    present = {
+        r[0]
+        for r in con.execute(
+            f"select distinct coalesce(strftime({key.expr}, '%Y-%m'), '{UNDATED}') from {qualified}"
+            + ("" if months is None else f" where {_ident(key.column)} is null or {key.within(_first_day(months), date.max)}")
+        ).fetchall()
+    }
+    wanted = present if months is None else months & present
     folder.mkdir(parents=True, exist_ok=True)
-    _sweep_temps(folder)
-    staging = _temp_name(folder)
-    month = f"coalesce(strftime({key}, '%Y-%m'), '{UNDATED}')"
-    where = "true"
-    if months is not None:
-        listed = ", ".join(f"'{m}'" for m in sorted(months))
-        dated = sorted(m for m in months if m != UNDATED)
-        where = f"{month} in ({listed})"
-        if dated and UNDATED not in months:
-            # bounds on the key itself: DuckDB skips the row groups outside them
-            first = date.fromisoformat(f"{dated[0]}-01")
-            last = date.fromisoformat(f"{dated[-1]}-01")
-            after = date(last.year + last.month // 12, last.month % 12 + 1, 1)
-            where += f" and {key} >= date '{first}' and {key} < date '{after}'"
-    try:
-        con.execute(
-            f"copy (select *, {month} as month from {qualified} where {where}) to '{_quote(staging)}' "
-            "(format parquet, compression zstd, partition_by (month), filename_pattern 'data_{i}')"
+    for month in sorted(wanted):
+        if month == UNDATED:
+            where = f"{_ident(key.column)} is null"
+        else:
+            first = date.fromisoformat(f"{month}-01")
+            where = key.within(first, _next_month(first))
+        _copy(con, f"select * from {qualified} where {where}", folder / f"month={month}" / "data_0.parquet")
+    for other in folder.iterdir():
+        stale = other.name not in {f"month={m}" for m in wanted} and (
+            months is None or other.name in {f"month={m}" for m in months} or not other.name.startswith("month=")
         )
-        written = {p.name for p in staging.iterdir()} if staging.is_dir() else set()
-        for name in sorted(written):
-            # file by file, each replaced atomically: a reader sees a month's old file or its new one
-            target = folder / name
-            target.mkdir(exist_ok=True)
-            files = {f.name for f in (staging / name).iterdir()}
-            for file in sorted(files):
-                os.replace(staging / name / file, target / file)
-            for other in target.iterdir():
-                if other.name not in files:
-                    other.unlink()
-        wanted = None if months is None else {f"month={m}" for m in months}
-        for other in folder.iterdir():
-            if other.name in written:
-                continue
-            if wanted is None or other.name in wanted or not other.name.startswith("month="):
-                shutil.rmtree(other) if other.is_dir() else other.unlink()
-        if not any(folder.iterdir()):
-            # no rows at all: one empty file keeps the columns for readers
-            _export_whole(con, qualified, folder)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if stale:
+            shutil.rmtree(other) if other.is_dir() else other.unlink()
+    if not any(folder.iterdir()):
+        # no rows at all: one empty file keeps the columns for readers
+        _export_whole(con, qualified, folder)
+
+
+def _first_day(months: set[str]) -> date:
+    dated = sorted(m for m in months if m != UNDATED)
+    return date.fromisoformat(f"{dated[0]}-01") if dated else date.max
